@@ -1,0 +1,22 @@
+#include "checks.h"
+#include "pool2d.h"
+
+namespace convlab {
+namespace ops {
+
+Pool2dGeometry check_adaptive_avg_pool2d(const at::Tensor& input, at::IntArrayRef output_size) {
+  constexpr const char* op = "convlab.adaptive_avg_pool2d";
+  check_pool2d_input(input, op);
+  check_pair(output_size, op, "output_size", 1);
+  Pool2dGeometry g{};
+  g.batch = input.size(0);
+  g.channels = input.size(1);
+  g.in_h = input.size(2);
+  g.in_w = input.size(3);
+  g.out_h = output_size[0];
+  g.out_w = output_size[1];
+  return g;
+}
+
+} // namespace ops
+} // namespace convlab

@@ -1,0 +1,96 @@
+#include "conv2d.h"
+
+#include "checks.h"
+
+namespace convlab {
+namespace ops {
+
+namespace {
+constexpr const char* kOp = "convlab.conv2d";
+
+int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
+  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+}
+} // namespace
+
+Conv2dGeometry check_conv2d(
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const std::optional<at::Tensor>& bias,
+    at::IntArrayRef stride,
+    at::IntArrayRef padding,
+    at::IntArrayRef dilation,
+    int64_t groups) {
+  check_4d(input, kOp, "input");
+  check_4d(weight, kOp, "weight");
+  check_same_device_and_dtype(input, "input", weight, "weight", kOp);
+  check_floating_dtype(input, kOp, /*allow_half=*/input.is_cuda());
+  check_pair(stride, kOp, "stride", 1);
+  check_pair(padding, kOp, "padding", 0);
+  check_pair(dilation, kOp, "dilation", 1);
+  TORCH_CHECK_VALUE(groups >= 1, kOp, ": groups must be >= 1, got ", groups);
+
+  Conv2dGeometry g;
+  g.batch = input.size(0);
+  g.in_channels = input.size(1);
+  g.in_h = input.size(2);
+  g.in_w = input.size(3);
+  g.out_channels = weight.size(0);
+  g.kernel_h = weight.size(2);
+  g.kernel_w = weight.size(3);
+  g.stride_h = stride[0];
+  g.stride_w = stride[1];
+  g.pad_h = padding[0];
+  g.pad_w = padding[1];
+  g.dilation_h = dilation[0];
+  g.dilation_w = dilation[1];
+  g.groups = groups;
+
+  TORCH_CHECK_VALUE(
+      g.in_channels % groups == 0, kOp, ": input channels (", g.in_channels,
+      ") must be divisible by groups (", groups, ")");
+  TORCH_CHECK_VALUE(
+      g.out_channels >= 1 && g.out_channels % groups == 0, kOp, ": weight.size(0) (out_channels = ",
+      g.out_channels, ") must be a positive multiple of groups (", groups, ")");
+  TORCH_CHECK_VALUE(
+      weight.size(1) * groups == g.in_channels, kOp, ": input has ", g.in_channels,
+      " channels but weight of shape ", weight.sizes(), " with groups=", groups, " expects ",
+      weight.size(1) * groups);
+  TORCH_CHECK_VALUE(
+      g.kernel_h >= 1 && g.kernel_w >= 1, kOp, ": weight kernel size must be >= 1, got ",
+      weight.sizes());
+  if (bias.has_value()) {
+    check_same_device_and_dtype(input, "input", *bias, "bias", kOp);
+    TORCH_CHECK_VALUE(
+        bias->dim() == 1 && bias->size(0) == g.out_channels, kOp, ": expected bias of shape (",
+        g.out_channels, "), got ", bias->sizes());
+  }
+
+  g.out_h = conv_output_size(g.in_h, g.kernel_h, g.stride_h, g.pad_h, g.dilation_h);
+  g.out_w = conv_output_size(g.in_w, g.kernel_w, g.stride_w, g.pad_w, g.dilation_w);
+  TORCH_CHECK_VALUE(
+      g.in_h + 2 * g.pad_h >= g.dilation_h * (g.kernel_h - 1) + 1 &&
+          g.in_w + 2 * g.pad_w >= g.dilation_w * (g.kernel_w - 1) + 1,
+      kOp, ": kernel size (", g.kernel_h, ", ", g.kernel_w, ") with dilation ", dilation,
+      " is larger than the padded input (", g.in_h + 2 * g.pad_h, ", ", g.in_w + 2 * g.pad_w, ")");
+  return g;
+}
+
+Conv2dGeometry check_conv2d_backward(
+    const at::Tensor& grad_output,
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    at::IntArrayRef stride,
+    at::IntArrayRef padding,
+    at::IntArrayRef dilation,
+    int64_t groups) {
+  const auto g = check_conv2d(input, weight, std::nullopt, stride, padding, dilation, groups);
+  check_same_device_and_dtype(input, "input", grad_output, "grad_output", "convlab.conv2d_backward");
+  check_shape(
+      grad_output, {g.batch, g.out_channels, g.out_h, g.out_w}, "convlab.conv2d_backward",
+      "grad_output");
+  return g;
+}
+
+} // namespace ops
+} // namespace convlab

@@ -1,0 +1,111 @@
+// Convolution as im2col + GEMM (Caffe's method), written once for every device: the device
+// supplies only the kernels that lower patches to columns (im2col) and back (col2im); the
+// GEMMs go through ATen, so they run on BLAS on the CPU and cuBLAS on the GPU.
+#include "conv2d.h"
+
+namespace convlab {
+namespace ops {
+
+namespace {
+
+int64_t samples_per_chunk(const Conv2dGeometry& g, const Im2colKernels& kernels) {
+  const int64_t per_sample =
+      std::max<int64_t>(1, g.in_channels * g.kernel_h * g.kernel_w * g.out_h * g.out_w);
+  return std::max<int64_t>(1, std::min(g.batch, kernels.max_column_elements / per_sample));
+}
+
+Conv2dGeometry with_batch(const Conv2dGeometry& g, int64_t batch) {
+  Conv2dGeometry chunk = g;
+  chunk.batch = batch;
+  return chunk;
+}
+
+// Half types accumulate reductions in float32.
+at::ScalarType accumulate_type(const at::Tensor& t) {
+  const auto type = t.scalar_type();
+  return (type == at::kHalf || type == at::kBFloat16) ? at::kFloat : type;
+}
+
+} // namespace
+
+at::Tensor conv2d_im2col_gemm(
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const std::optional<at::Tensor>& bias,
+    const Conv2dGeometry& g,
+    const Im2colKernels& kernels) {
+  const auto x = input.contiguous();
+  const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
+  auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
+  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t chunk = samples_per_chunk(g, kernels);
+
+  for (int64_t first = 0; first < g.batch; first += chunk) {
+    const int64_t n = std::min(chunk, g.batch - first);
+    auto columns = at::empty({g.groups * g.patch_size(), n, spatial}, x.options());
+    kernels.im2col(x.narrow(0, first, n), with_batch(g, n), columns);
+    // (groups, out/group, patch) x (groups, patch, n * spatial): one GEMM per group.
+    const auto product = at::bmm(w, columns.view({g.groups, g.patch_size(), n * spatial}));
+    output.narrow(0, first, n)
+        .view({n, g.out_channels, spatial})
+        .copy_(product.view({g.out_channels, n, spatial}).transpose(0, 1));
+  }
+  if (bias.has_value()) {
+    output.add_(bias->view({1, g.out_channels, 1, 1}));
+  }
+  return output;
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
+    const at::Tensor& grad_output,
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const Conv2dGeometry& g,
+    std::array<bool, 3> output_mask,
+    const Im2colKernels& kernels) {
+  const auto x = input.contiguous();
+  const auto go = grad_output.contiguous();
+  const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
+  const auto unused = at::empty({0}, input.options());
+  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t chunk = samples_per_chunk(g, kernels);
+
+  auto grad_input = output_mask[0] ? at::zeros_like(x) : unused;
+  auto grad_weight = output_mask[1]
+      ? at::zeros(w.sizes(), weight.options().dtype(accumulate_type(weight)))
+      : unused;
+
+  if (output_mask[0] || output_mask[1]) {
+    for (int64_t first = 0; first < g.batch; first += chunk) {
+      const int64_t n = std::min(chunk, g.batch - first);
+      const auto chunk_geometry = with_batch(g, n);
+      // grad_output rows reordered to (groups, out/group, n * spatial) to match the columns.
+      const auto go_rows = go.narrow(0, first, n)
+                               .view({n, g.out_channels, spatial})
+                               .transpose(0, 1)
+                               .reshape({g.groups, g.out_channels_per_group(), n * spatial});
+      if (output_mask[1]) {
+        auto columns = at::empty({g.groups * g.patch_size(), n, spatial}, x.options());
+        kernels.im2col(x.narrow(0, first, n), chunk_geometry, columns);
+        grad_weight.add_(at::bmm(
+            go_rows, columns.view({g.groups, g.patch_size(), n * spatial}).transpose(1, 2)));
+      }
+      if (output_mask[0]) {
+        const auto columns = at::bmm(w.transpose(1, 2), go_rows);
+        auto grad_input_chunk = grad_input.narrow(0, first, n);
+        kernels.col2im(
+            columns.view({g.groups * g.patch_size(), n, spatial}), chunk_geometry, grad_input_chunk);
+      }
+    }
+  }
+  if (output_mask[1]) {
+    grad_weight = grad_weight.view(weight.sizes()).to(weight.scalar_type());
+  }
+  auto grad_bias = output_mask[2]
+      ? at::sum(go, {0, 2, 3}, false, accumulate_type(go)).to(go.scalar_type())
+      : unused;
+  return {grad_input, grad_weight, grad_bias};
+}
+
+} // namespace ops
+} // namespace convlab

@@ -1,0 +1,28 @@
+"""convlab's own conv2d and pooling operators for PyTorch.
+
+Importing this package builds (first time) and loads the C++/CUDA extension, which
+registers ``torch.ops.convlab.*``, then adds their autograd and fake kernels.
+"""
+
+from ._extension import ExtensionBuildError, load_extension
+
+load_extension()
+
+from . import _autograd, _fake  # noqa: E402,F401  (registrations)
+from .convert import BACKENDS, convert  # noqa: E402
+from .functional import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: E402
+from .modules import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: E402
+
+__all__ = [
+    "BACKENDS",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "Conv2d",
+    "ExtensionBuildError",
+    "MaxPool2d",
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "conv2d",
+    "convert",
+    "max_pool2d",
+]

@@ -1,0 +1,98 @@
+"""Builds the C++/CUDA sources in ``csrc/`` with ninja on first use and loads them.
+
+The build is cached under ``build/`` (or ``$CONVLAB_BUILD_DIR``) per torch version and
+device flavour; ninja rebuilds only what changed. A failed build raises: convlab never
+falls back to torch's own layers.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from torch.utils import cpp_extension
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRC = ROOT / "csrc"
+
+
+class ExtensionBuildError(RuntimeError):
+    """The convlab extension could not be compiled or loaded."""
+
+
+def cuda_requested() -> bool:
+    """CUDA kernels are built when torch sees a GPU; ``CONVLAB_CUDA=1`` forces a CUDA build
+    (compile-only on a machine without a GPU), ``CONVLAB_CUDA=0`` a CPU-only one."""
+    setting = os.environ.get("CONVLAB_CUDA", "")
+    if setting not in ("", "0", "1"):
+        raise ExtensionBuildError(f"CONVLAB_CUDA must be 0 or 1, got {setting!r}")
+    if setting:
+        return setting == "1"
+    return torch.cuda.is_available()
+
+
+def _check_toolchain(with_cuda: bool) -> None:
+    compiler = os.environ.get("CXX", "c++")
+    if shutil.which(compiler) is None:
+        raise ExtensionBuildError(
+            f"convlab needs a C++ compiler to build its kernels, but {compiler!r} was not found. "
+            "Install one (e.g. `apt-get install g++`) or point the CXX environment variable at it."
+        )
+    if not cpp_extension.is_ninja_available():
+        raise ExtensionBuildError(
+            "convlab builds its kernels with ninja, which was not found: `pip install ninja`."
+        )
+    if with_cuda and cpp_extension.CUDA_HOME is None:
+        raise ExtensionBuildError(
+            "CUDA kernels were requested but no CUDA toolkit (nvcc) was found: install it and "
+            "set CUDA_HOME, or set CONVLAB_CUDA=0 for a CPU-only build."
+        )
+    if with_cuda and not torch.cuda.is_available() and not os.environ.get("TORCH_CUDA_ARCH_LIST"):
+        raise ExtensionBuildError(
+            "A CUDA build without a visible GPU needs TORCH_CUDA_ARCH_LIST (e.g. '9.0')."
+        )
+
+
+def build_directory(with_cuda: bool) -> Path:
+    base = Path(os.environ.get("CONVLAB_BUILD_DIR", ROOT / "build"))
+    flavour = "cuda" if with_cuda else "cpu"
+    path = base / f"torch-{torch.__version__}-{flavour}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sources(with_cuda: bool) -> list[str]:
+    files = sorted(CSRC.rglob("*.cpp"))
+    if with_cuda:
+        files += sorted(CSRC.rglob("*.cu"))
+    else:
+        files = [f for f in files if "cuda" not in f.relative_to(CSRC).parts]
+    return [str(f) for f in files]
+
+
+def load_extension() -> str:
+    """Compile (if needed) and load the extension; returns the path of the loaded library."""
+    with_cuda = cuda_requested()
+    _check_toolchain(with_cuda)
+    ldflags = []
+    if with_cuda:
+        # Some toolkits keep libcudart in lib/ rather than lib64/.
+        ldflags = [f"-L{Path(cpp_extension.CUDA_HOME) / d}" for d in ("lib64", "lib")]
+    try:
+        return cpp_extension.load(
+            name="convlab_cuda" if with_cuda else "convlab_cpu",
+            sources=sources(with_cuda),
+            extra_cflags=["-O3"],
+            extra_cuda_cflags=["-O3"],
+            extra_ldflags=ldflags,
+            extra_include_paths=[str(CSRC)],
+            build_directory=str(build_directory(with_cuda)),
+            with_cuda=with_cuda,
+            is_python_module=False,
+            verbose=os.environ.get("CONVLAB_VERBOSE_BUILD") == "1",
+        )
+    except (RuntimeError, OSError, ImportError) as error:
+        raise ExtensionBuildError(
+            f"Building the convlab extension failed ({error}). Rerun with CONVLAB_VERBOSE_BUILD=1 "
+            "to see the compiler output."
+        ) from error
