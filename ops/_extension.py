@@ -70,20 +70,36 @@ def sources(with_cuda: bool) -> list[str]:
     return [str(f) for f in files]
 
 
+def _cuda_library_headers() -> list[str]:
+    """A toolkit without the math libraries' headers (cuBLAS, cuSPARSE: ATen's CUDA headers
+    include them) can borrow them from the nvidia-* wheels that CUDA builds of torch install.
+    They are searched last (-idirafter), so the toolkit's own headers always win."""
+    if (Path(cpp_extension.CUDA_HOME) / "include" / "cusparse.h").exists():
+        return []
+    try:
+        import nvidia
+    except ImportError:
+        return []
+    folders = [p for base in nvidia.__path__ for p in Path(base).glob("*/include")
+               if (p / "cusparse.h").exists()]
+    return [flag for folder in folders for flag in ("-Xcompiler", f"-idirafter{folder}")]
+
+
 def load_extension() -> str:
     """Compile (if needed) and load the extension; returns the path of the loaded library."""
     with_cuda = cuda_requested()
     _check_toolchain(with_cuda)
-    ldflags = []
+    ldflags, cuda_flags = [], ["-O3"]
     if with_cuda:
         # Some toolkits keep libcudart in lib/ rather than lib64/.
         ldflags = [f"-L{Path(cpp_extension.CUDA_HOME) / d}" for d in ("lib64", "lib")]
+        cuda_flags += _cuda_library_headers()
     try:
         return cpp_extension.load(
             name="convlab_cuda" if with_cuda else "convlab_cpu",
             sources=sources(with_cuda),
             extra_cflags=["-O3"],
-            extra_cuda_cflags=["-O3"],
+            extra_cuda_cflags=cuda_flags,
             extra_ldflags=ldflags,
             extra_include_paths=[str(CSRC)],
             build_directory=str(build_directory(with_cuda)),

@@ -18,5 +18,15 @@ Pool2dGeometry check_adaptive_avg_pool2d(const at::Tensor& input, at::IntArrayRe
   return g;
 }
 
+Pool2dGeometry check_adaptive_avg_pool2d_backward(
+    const at::Tensor& grad_output, const at::Tensor& input) {
+  constexpr const char* op = "convlab.adaptive_avg_pool2d_backward";
+  check_pool2d_input(input, op);
+  check_4d(grad_output, op, "grad_output");
+  const auto g = check_adaptive_avg_pool2d(input, grad_output.sizes().slice(2));
+  check_pool2d_grad_output(grad_output, input, g, op);
+  return g;
+}
+
 } // namespace ops
 } // namespace convlab

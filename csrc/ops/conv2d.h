@@ -1,6 +1,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <c10/macros/Macros.h>
 
 namespace convlab {
 namespace ops {
@@ -13,10 +14,10 @@ struct Conv2dGeometry {
   int64_t groups;
   int64_t out_h, out_w;
 
-  int64_t in_channels_per_group() const { return in_channels / groups; }
-  int64_t out_channels_per_group() const { return out_channels / groups; }
+  C10_HOST_DEVICE int64_t in_channels_per_group() const { return in_channels / groups; }
+  C10_HOST_DEVICE int64_t out_channels_per_group() const { return out_channels / groups; }
   // Rows of one group's lowered (im2col) matrix.
-  int64_t patch_size() const { return in_channels_per_group() * kernel_h * kernel_w; }
+  C10_HOST_DEVICE int64_t patch_size() const { return in_channels_per_group() * kernel_h * kernel_w; }
 };
 
 // Raise a Python-visible error naming the offending argument on bad input. Half types

@@ -15,7 +15,7 @@ struct Pool2dGeometry {
   bool count_include_pad;
   int64_t divisor_override; // 0 when not given
 
-  int64_t planes() const { return batch * channels; }
+  C10_HOST_DEVICE int64_t planes() const { return batch * channels; }
 };
 
 Pool2dGeometry check_max_pool2d(
@@ -32,6 +32,9 @@ void check_pool2d_grad_output(const at::Tensor& grad_output, const at::Tensor& i
     const Pool2dGeometry& g, const char* op);
 
 Pool2dGeometry check_adaptive_avg_pool2d(const at::Tensor& input, at::IntArrayRef output_size);
+// The output size is read off grad_output.
+Pool2dGeometry check_adaptive_avg_pool2d_backward(
+    const at::Tensor& grad_output, const at::Tensor& input);
 
 // Shape checks common to every pooling op: 4-D, floating dtype, non-empty planes.
 void check_pool2d_input(const at::Tensor& input, const char* op);

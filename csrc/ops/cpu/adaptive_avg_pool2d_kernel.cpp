@@ -41,12 +41,7 @@ at::Tensor adaptive_avg_pool2d_cpu(const at::Tensor& input, at::IntArrayRef outp
 }
 
 at::Tensor adaptive_avg_pool2d_backward_cpu(const at::Tensor& grad_output, const at::Tensor& input) {
-  constexpr const char* op = "convlab.adaptive_avg_pool2d_backward";
-  check_pool2d_input(input, op);
-  TORCH_CHECK_VALUE(
-      grad_output.dim() == 4, op, ": expected grad_output to be 4-D, got ", grad_output.dim(), "-D");
-  const auto g = check_adaptive_avg_pool2d(input, grad_output.sizes().slice(2));
-  check_pool2d_grad_output(grad_output, input, g, op);
+  const auto g = check_adaptive_avg_pool2d_backward(grad_output, input);
   const auto go = grad_output.contiguous();
   auto grad_input = at::zeros({g.batch, g.channels, g.in_h, g.in_w}, go.options());
   AT_DISPATCH_FLOATING_TYPES(go.scalar_type(), "convlab_adaptive_avg_pool2d_backward_cpu", [&] {

@@ -1,0 +1,127 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ops
+from tests.reference import DEVICES, assert_matches_reference
+
+CASES = {
+    "k2": dict(kernel_size=2),
+    "k3": dict(kernel_size=3),
+    "k3_stride1": dict(kernel_size=3, stride=1),
+    "k3_stride2": dict(kernel_size=3, stride=2),
+    "k2_stride1": dict(kernel_size=2, stride=1),
+    "k3_pad1": dict(kernel_size=3, stride=2, padding=1),
+    "k3x2_pad1x0": dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0)),
+    "dilation2": dict(kernel_size=3, stride=1, dilation=2),
+    "dilation2x1_pad": dict(kernel_size=3, stride=2, padding=1, dilation=(2, 1)),
+    "ceil": dict(kernel_size=3, stride=2, ceil_mode=True),
+    "ceil_pad": dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    "ceil_k2": dict(kernel_size=2, ceil_mode=True),
+}
+
+
+def make_input(dtype, device, shape=(2, 3, 11, 9), seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(*shape, generator=generator, dtype=torch.float64).to(device, dtype)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", list(CASES))
+def test_forward_indices_and_gradient_match_torch(name, dtype, device):
+    args = CASES[name]
+    x = make_input(dtype, device)
+    assert_matches_reference(
+        lambda t: ops.max_pool2d(t, **args), lambda t: F.max_pool2d(t, **args), (x,), dtype)
+    _, indices = ops.max_pool2d(x, **args, return_indices=True)
+    _, expected = F.max_pool2d(x, **args, return_indices=True)
+    torch.testing.assert_close(indices, expected)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", ["k3_pad1", "ceil_pad", "dilation2x1_pad"])
+def test_ties_send_the_gradient_to_one_element_like_torch(name, device):
+    args = CASES[name]
+    # Values from a small set, so most windows hold several equal maxima.
+    x = torch.randint(0, 3, (2, 3, 11, 9), generator=torch.Generator().manual_seed(0))
+    x = x.to(device, torch.float64)
+    assert_matches_reference(
+        lambda t: ops.max_pool2d(t, **args), lambda t: F.max_pool2d(t, **args), (x,),
+        torch.float64)
+    leaf = x.clone().requires_grad_()
+    out = ops.max_pool2d(leaf, **args)
+    (grad,) = torch.autograd.grad(out.sum(), leaf)
+    # Each output passes its gradient of 1 to exactly one input element.
+    assert grad.sum().item() == out.numel()
+    assert set(grad.unique().tolist()) <= set(range(out.numel() + 1))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", ["k3_pad1", "ceil_pad", "dilation2x1_pad"])
+def test_gradcheck(name, device):
+    x = make_input(torch.float64, device, shape=(1, 2, 7, 6)).requires_grad_()
+    assert torch.autograd.gradcheck(lambda t: ops.max_pool2d(t, **CASES[name]), (x,))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_opcheck(device):
+    x = make_input(torch.float64, device).requires_grad_()
+    op_args = ([3, 3], [2, 2], [1, 1], [1, 1], True)
+    torch.library.opcheck(torch.ops.convlab.max_pool2d.default, (x, *op_args))
+    out, indices = torch.ops.convlab.max_pool2d(x.detach(), *op_args)
+    torch.library.opcheck(
+        torch.ops.convlab.max_pool2d_backward.default, (torch.randn_like(out), x.detach(), indices))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_channels_last_unbatched_and_empty_batch(device):
+    x = make_input(torch.float64, device)
+    args = CASES["k3_pad1"]
+    for variant in (x.to(memory_format=torch.channels_last), x[0], x[:0]):
+        assert_matches_reference(
+            lambda t: ops.max_pool2d(t, **args), lambda t: F.max_pool2d(t, **args), (variant,),
+            torch.float64)
+
+
+def test_nan_propagates_like_torch():
+    x = make_input(torch.float64, "cpu")
+    x[0, 0, 4, 4] = float("nan")
+    out, indices = ops.max_pool2d(x, 3, 2, 1, return_indices=True)
+    expected, expected_indices = F.max_pool2d(x, 3, 2, 1, return_indices=True)
+    torch.testing.assert_close(out, expected, equal_nan=True)
+    torch.testing.assert_close(indices, expected_indices)
+
+
+BAD = {
+    "kernel 0": (ValueError, "kernel_size", dict(kernel_size=0)),
+    "stride 0": (ValueError, "stride", dict(kernel_size=2, stride=0)),
+    "negative padding": (ValueError, "padding", dict(kernel_size=3, padding=-1)),
+    "padding over half kernel": (ValueError, "padding", dict(kernel_size=2, padding=2)),
+    "dilation 0": (ValueError, "dilation", dict(kernel_size=2, dilation=0)),
+    "kernel larger than input": (ValueError, "kernel_size", dict(kernel_size=12)),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_arguments_raise_naming_them(case):
+    error, word, args = BAD[case]
+    with pytest.raises(error, match=word):
+        ops.max_pool2d(make_input(torch.float32, "cpu"), **args)
+
+
+def test_bad_tensors_raise_naming_them():
+    x = make_input(torch.float32, "cpu")
+    with pytest.raises(ValueError, match="input"):
+        ops.max_pool2d(x[0, 0], 2)
+    with pytest.raises(TypeError, match="dtype"):
+        ops.max_pool2d(x.long(), 2)
+    with pytest.raises(ValueError, match="non-zero"):
+        ops.max_pool2d(x[:, :0], 2)
+    out, indices = torch.ops.convlab.max_pool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], False)
+    with pytest.raises(ValueError, match="indices"):
+        torch.ops.convlab.max_pool2d_backward(out, x, indices + 1000)
+    with pytest.raises(TypeError, match="indices"):
+        torch.ops.convlab.max_pool2d_backward(out, x, indices.int())
+    with pytest.raises(ValueError, match="grad_output"):
+        torch.ops.convlab.max_pool2d_backward(out[:, :1], x, indices)
