@@ -1,0 +1,43 @@
+"""Model zoo: LeNet-5, AlexNet and VGG-11/13/16/19, with conv and pooling layers from the
+op backend that `build_model` is given."""
+
+import torch.nn as nn
+
+from .alexnet import alexnet_cifar, alexnet_imagenet
+from .layers import BACKENDS, layers
+from .lenet import lenet5
+from .vgg import CONFIGS as VGG_CONFIGS
+from .vgg import vgg_cifar, vgg_imagenet
+
+MODEL_NAMES = ("lenet", "alexnet", *VGG_CONFIGS)
+# Inputs up to CIFAR_SIZE px get the CIFAR-sized layouts, from IMAGENET_MIN_SIZE px the
+# ImageNet ones (torchvision's AlexNet/VGG need at least 64 px after their pools).
+CIFAR_SIZE = 32
+IMAGENET_MIN_SIZE = 64
+
+
+def build_model(name: str, op: str = "native", num_classes: int = 10, in_channels: int = 3,
+                image_size: int = 32, **options) -> nn.Module:
+    """The model `name` with conv/pool layers of backend `op` ("native" or "custom"),
+    choosing the layout that fits `image_size`. `options` go to the model (batch_norm,
+    width, and for LeNet-5 activation and pooling, for AlexNet/VGG-ImageNet dropout)."""
+    if name not in MODEL_NAMES:
+        raise ValueError(f"model must be one of {MODEL_NAMES}, got {name!r}")
+    backend = layers(op)
+    if name == "lenet":
+        return lenet5(backend, num_classes, in_channels, image_size, **options)
+    if CIFAR_SIZE < image_size < IMAGENET_MIN_SIZE:
+        raise ValueError(
+            f"{name} has a CIFAR layout for images up to {CIFAR_SIZE} px and an ImageNet layout "
+            f"from {IMAGENET_MIN_SIZE} px; got {image_size} px: resize the data (data.image_size)")
+    small = image_size <= CIFAR_SIZE
+    if name == "alexnet":
+        if small:
+            return alexnet_cifar(backend, num_classes, in_channels, image_size, **options)
+        return alexnet_imagenet(backend, num_classes, in_channels, **options)
+    if small:
+        return vgg_cifar(backend, name, num_classes, in_channels, image_size, **options)
+    return vgg_imagenet(backend, name, num_classes, in_channels, **options)
+
+
+__all__ = ["BACKENDS", "MODEL_NAMES", "build_model", "layers"]

@@ -1,0 +1,123 @@
+"""The LightningModule: cross-entropy classification with accuracy, learning rate, first-layer
+filters, a test confusion matrix and the run's hyper-parameters logged for TensorBoard."""
+
+import lightning as L
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+import torchvision  # noqa: E402
+from lightning.pytorch.loggers import TensorBoardLogger  # noqa: E402
+from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix  # noqa: E402
+
+from .schedules import make_scheduler  # noqa: E402
+
+
+class Classifier(L.LightningModule):
+    def __init__(self, model: nn.Module, num_classes: int, optimizer, scheduler: dict,
+                 run_params: dict | None = None):
+        """`optimizer` is a partial taking the parameters (Hydra `_partial_: true`);
+        `scheduler` the schedule's settings (see schedules.make_scheduler)."""
+        super().__init__()
+        self.model = model
+        self.optimizer_factory = optimizer
+        self.scheduler_settings = dict(scheduler)
+        self.run_params = run_params or {}
+        # ModuleDict keys may not shadow Module attributes such as `train`.
+        self.accuracy = nn.ModuleDict(
+            {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro")
+             for stage in ("train", "val", "test")})
+        self.confusion = MulticlassConfusionMatrix(num_classes)
+        self._params_logged = False
+
+    def forward(self, x):
+        return self.model(x)
+
+    def _step(self, batch, stage):
+        images, labels = batch
+        logits = self(images)
+        loss = F.cross_entropy(logits, labels)
+        accuracy = self.accuracy[f"{stage}_acc"]
+        accuracy(logits, labels)
+        train = stage == "train"
+        self.log(f"{stage}/loss", loss, on_step=train, on_epoch=not train, prog_bar=True)
+        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True,
+                 prog_bar=stage != "train")
+        return loss, logits, labels
+
+    def training_step(self, batch, batch_idx):
+        loss, _, _ = self._step(batch, "train")
+        self.log("train/lr", self.optimizers().param_groups[0]["lr"], on_step=True,
+                 on_epoch=False)
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        self._step(batch, "val")
+
+    def test_step(self, batch, batch_idx):
+        _, logits, labels = self._step(batch, "test")
+        self.confusion.update(logits, labels)
+
+    def configure_optimizers(self):
+        optimizer = self.optimizer_factory(self.parameters())
+        scheduler = make_scheduler(
+            optimizer, total_steps=self.trainer.estimated_stepping_batches,
+            max_epochs=self.trainer.max_epochs, **self.scheduler_settings)
+        if scheduler is None:
+            return optimizer
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}
+
+    def _tensorboards(self):
+        return [lg.experiment for lg in self.loggers if isinstance(lg, TensorBoardLogger)]
+
+    def _log_params_once(self):
+        if self._params_logged or not self.run_params:
+            return
+        self._params_logged = True
+        for logger in self.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                # Naming the metrics lets TensorBoard's HParams view compare runs by them.
+                logger.log_hyperparams(self.run_params, {"val/acc": 0.0, "test/acc": 0.0})
+            else:
+                logger.log_hyperparams(self.run_params)
+
+    def on_fit_start(self):
+        self._log_params_once()
+
+    def on_test_start(self):
+        self._log_params_once()
+
+    def on_validation_epoch_end(self):
+        if self.trainer.sanity_checking:
+            return
+        conv = next((m for m in self.model.modules() if isinstance(m, nn.Conv2d)), None)
+        if conv is None:
+            return
+        filters = conv.weight.detach().float().cpu()
+        # RGB filters as colour images, others one channel at a time.
+        filters = filters if filters.size(1) == 3 else filters[:, :1]
+        low = filters.amin(dim=(1, 2, 3), keepdim=True)
+        high = filters.amax(dim=(1, 2, 3), keepdim=True)
+        grid = torchvision.utils.make_grid((filters - low) / (high - low + 1e-12), nrow=8,
+                                           padding=1)
+        for writer in self._tensorboards():
+            writer.add_image("filters/first_conv", grid, self.global_step)
+
+    def on_test_epoch_end(self):
+        matrix = self.confusion.compute().cpu()
+        self.confusion.reset()
+        writers = self._tensorboards()
+        if not writers:
+            return
+        figure, axes = plt.subplots(figsize=(6, 5))
+        image = axes.imshow(matrix, cmap="Blues")
+        figure.colorbar(image)
+        axes.set_xlabel("predicted")
+        axes.set_ylabel("true")
+        axes.set_title("test confusion matrix")
+        for writer in writers:
+            writer.add_figure("test/confusion_matrix", figure, self.global_step)
+        plt.close(figure)

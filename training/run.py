@@ -1,0 +1,112 @@
+"""One training run from a composed config: build data and model, fit, test the best
+checkpoint, write metrics. train.py is a thin Hydra entry point around `train`."""
+
+import json
+import secrets
+import time
+from datetime import datetime
+from pathlib import Path
+
+import lightning as L
+from hydra.utils import instantiate
+from lightning.pytorch.callbacks import ModelCheckpoint
+from omegaconf import DictConfig, OmegaConf
+
+from models import build_model
+
+from .classifier import Classifier
+from .errors import UserError
+
+
+def register_resolvers() -> None:
+    """`${run_id:}`: a timestamp plus random suffix, so runs started in the same second get
+    their own folders. Cached like Hydra's `now`, so one run sees one id."""
+    OmegaConf.register_new_resolver(
+        "run_id", lambda: f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{secrets.token_hex(3)}",
+        use_cache=True, replace=True)
+
+
+def build_data_and_model(cfg: DictConfig, op: str | None = None):
+    """The data module and a freshly initialised model sized to it, with `op`'s layers
+    (the config's op backend by default)."""
+    data = instantiate(cfg.data)
+    options = {key: value for key, value in cfg.model.items() if key != "name"}
+    try:
+        model = build_model(cfg.model.name, op=op or cfg.op.backend,
+                            num_classes=data.num_classes, in_channels=data.in_channels,
+                            image_size=data.image_size, **options)
+    except (ValueError, TypeError) as error:
+        raise UserError(f"cannot build model {cfg.model.name!r}: {error}") from error
+    return data, model
+
+
+def run_params(cfg: DictConfig, op: str | None = None) -> dict:
+    """What TensorBoard's HParams view compares runs by."""
+    return {
+        "model": cfg.model.name,
+        "op": op or cfg.op.backend,
+        "data": cfg.data.name,
+        "seed": cfg.seed,
+        "batch_norm": cfg.model.get("batch_norm", False),
+        "width": cfg.model.get("width", 1.0),
+        "optimizer": cfg.optimizer._target_.rsplit(".", 1)[-1],
+        "lr": cfg.optimizer.lr,
+        "scheduler": cfg.scheduler.name,
+        "batch_size": cfg.data.batch_size,
+        "max_epochs": cfg.trainer.max_epochs,
+    }
+
+
+def make_classifier(cfg: DictConfig, model, data, op: str | None = None) -> Classifier:
+    return Classifier(model, data.num_classes, instantiate(cfg.optimizer),
+                      OmegaConf.to_container(cfg.scheduler), run_params(cfg, op))
+
+
+def make_trainer(cfg: DictConfig, output_dir: Path, **overrides) -> L.Trainer:
+    checkpoint = ModelCheckpoint(
+        dirpath=output_dir / "checkpoints", filename="best-epoch{epoch:03d}",
+        monitor="val/acc", mode="max", save_last=True, auto_insert_metric_name=False)
+    logger = instantiate(cfg.logger, **overrides.pop("logger_overrides", {}))
+    return instantiate(cfg.trainer, logger=logger, callbacks=[checkpoint], **overrides)
+
+
+def _checked_checkpoint(path) -> str | None:
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise UserError(f"ckpt_path '{path}' is not a file: point it at a .ckpt written by a run "
+                        "(outputs/runs/<run>/checkpoints/)")
+    return str(path)
+
+
+def train(cfg: DictConfig) -> float:
+    """Fit (or, with train=false, only test) and return the test accuracy."""
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    L.seed_everything(cfg.seed, workers=True)
+    data, model = build_data_and_model(cfg)
+    module = make_classifier(cfg, model, data)
+    trainer = make_trainer(cfg, output_dir)
+    ckpt_path = _checked_checkpoint(cfg.ckpt_path)
+
+    started = time.perf_counter()
+    if cfg.train:
+        trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
+        test_ckpt = trainer.checkpoint_callback.best_model_path or None
+    elif ckpt_path is None:
+        raise UserError("train=false evaluates a checkpoint: add ckpt_path=PATH/TO/run.ckpt")
+    else:
+        test_ckpt = ckpt_path
+    results = trainer.test(module, datamodule=data, ckpt_path=test_ckpt, weights_only=False)[0]
+
+    metrics = {
+        "test_acc": results["test/acc"],
+        "test_loss": results["test/loss"],
+        "epochs": trainer.current_epoch,
+        "seconds": time.perf_counter() - started,
+        "tested_checkpoint": test_ckpt,
+        **run_params(cfg),
+    }
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    print(f"test accuracy: {metrics['test_acc']:.4f} ({output_dir})")
+    return metrics["test_acc"]
