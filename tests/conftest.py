@@ -12,3 +12,34 @@ def exact_cuda_math():
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     yield
     torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+@pytest.fixture
+def compose_config(tmp_path):
+    """Compose configs/train.yaml like train.py does, with outputs under tmp_path."""
+    from pathlib import Path
+
+    from hydra import compose, initialize_config_dir
+
+    from training.run import register_resolvers
+
+    register_resolvers()
+    config_dir = str(Path(__file__).resolve().parent.parent / "configs")
+
+    def _compose(*overrides):
+        with initialize_config_dir(config_dir=config_dir, version_base="1.3"):
+            return compose("train", overrides=[f"paths.output_dir={tmp_path}", *overrides])
+
+    return _compose
+
+
+@pytest.fixture
+def data_root():
+    """The real datasets (../shared/data or $DATA_ROOT); tests skip, naming the folder, without."""
+    import os
+    from pathlib import Path
+
+    root = Path(os.environ.get("DATA_ROOT", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    if not (root / "MNIST" / "raw").is_dir() or not (root / "cifar10-jpg").is_dir():
+        pytest.skip(f"real data not found at {root} (set DATA_ROOT)")
+    return root

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import lightning as L
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig, OmegaConf
@@ -29,7 +30,13 @@ def register_resolvers() -> None:
 def build_data_and_model(cfg: DictConfig, op: str | None = None):
     """The data module and a freshly initialised model sized to it, with `op`'s layers
     (the config's op backend by default)."""
-    data = instantiate(cfg.data)
+    try:
+        data = instantiate(cfg.data)
+    except InstantiationException as error:
+        # Hydra wraps what a constructor raised; a UserError keeps its own clear message.
+        if isinstance(error.__cause__, UserError):
+            raise error.__cause__ from None
+        raise
     options = {key: value for key, value in cfg.model.items() if key != "name"}
     try:
         model = build_model(cfg.model.name, op=op or cfg.op.backend,
