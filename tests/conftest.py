@@ -16,7 +16,7 @@ def exact_cuda_math():
 
 @pytest.fixture
 def compose_config(tmp_path):
-    """Compose configs/train.yaml like train.py does, with outputs under tmp_path."""
+    """Compose configs/train.yaml (or `config_name`) like train.py does, outputs in tmp_path."""
     from pathlib import Path
 
     from hydra import compose, initialize_config_dir
@@ -26,9 +26,9 @@ def compose_config(tmp_path):
     register_resolvers()
     config_dir = str(Path(__file__).resolve().parent.parent / "configs")
 
-    def _compose(*overrides):
+    def _compose(*overrides, config_name="train"):
         with initialize_config_dir(config_dir=config_dir, version_base="1.3"):
-            return compose("train", overrides=[f"paths.output_dir={tmp_path}", *overrides])
+            return compose(config_name, overrides=[f"paths.output_dir={tmp_path}", *overrides])
 
     return _compose
 

@@ -1,0 +1,143 @@
+"""Custom layers must train like native ones: exact trajectories in float64, close ones in
+float32, and the same accuracy on real data. Real-data tests skip without ../shared/data."""
+
+import subprocess
+import sys
+from itertools import islice
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ops
+from models import build_model
+from training import parity
+from training.data import ImageFolderData, MNISTData
+from training.op_counter import backend_check, count_layer_ops
+from training.parity import run_parity
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def real_batches(data_root, dataset, count, batch_size):
+    if dataset == "mnist":
+        data = MNISTData(data_root, download=False, num_workers=0)
+    else:
+        data = ImageFolderData(data_root / "cifar10-jpg", num_workers=0, augment=False)
+    data.setup("fit")
+    loader = torch.utils.data.DataLoader(data.train_set, batch_size=batch_size, shuffle=False)
+    return list(islice(loader, count)), data
+
+
+def twin_models(name, data, dtype, **options):
+    torch.manual_seed(0)
+    native = build_model(name, op="native", num_classes=data.num_classes,
+                         in_channels=data.in_channels, image_size=data.image_size, **options)
+    custom = build_model(name, op="custom", num_classes=data.num_classes,
+                         in_channels=data.in_channels, image_size=data.image_size, **options)
+    custom.load_state_dict(native.state_dict())
+    return native.to(dtype), custom.to(dtype)
+
+
+def train_both(native, custom, batches, dtype):
+    # At larger learning rates the float32 runs part ways chaotically once a rounding
+    # difference flips one max-pool or ReLU decision (float64 stays exact either way).
+    optimizers = [torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+                  for m in (native, custom)]
+    for images, labels in batches:
+        for model, optimizer in zip((native, custom), optimizers):
+            optimizer.zero_grad()
+            F.cross_entropy(model(images.to(dtype)), labels).backward()
+            optimizer.step()
+
+
+def worst_relative_difference(native, custom):
+    state_native, state_custom = native.state_dict(), custom.state_dict()
+    return max(
+        ((state_custom[k].double() - v.double()).norm() / v.double().norm().clamp_min(1e-30)).item()
+        for k, v in state_native.items() if v.is_floating_point())
+
+
+CASES = [("lenet", "mnist", {}), ("vgg11", "cifar", dict(width=0.125, batch_norm=True))]
+
+
+@pytest.mark.parametrize("name,dataset,options", CASES)
+def test_float64_trajectories_match(data_root, name, dataset, options):
+    batches, data = real_batches(data_root, dataset, count=50, batch_size=16)
+    native, custom = twin_models(name, data, torch.float64, **options)
+    train_both(native, custom, batches, torch.float64)
+    assert worst_relative_difference(native, custom) <= 1e-9
+
+
+@pytest.mark.parametrize("name,dataset,options", CASES)
+def test_float32_trajectories_stay_close(data_root, name, dataset, options):
+    batches, data = real_batches(data_root, dataset, count=20, batch_size=16)
+    native, custom = twin_models(name, data, torch.float32, **options)
+    train_both(native, custom, batches, torch.float32)
+    assert worst_relative_difference(native, custom) <= 1e-3
+
+
+def parity_config(compose_config, data_root, dataset, *overrides):
+    root = data_root if dataset == "mnist" else data_root / "cifar10-jpg"
+    return compose_config(f"data={dataset}", f"data.root={root}", "trainer.accelerator=cpu",
+                          "trainer.enable_progress_bar=false", *overrides, config_name="parity")
+
+
+def test_lenet_accuracy_parity_on_mnist(compose_config, data_root, tmp_path):
+    report = run_parity(parity_config(compose_config, data_root, "mnist", "model=lenet",
+                                      "trainer.max_epochs=3"))
+    accuracies = {run["backend"]: run["test_acc"] for run in report["runs"]}
+    assert min(accuracies.values()) >= 0.95, accuracies
+    assert abs(report["summary"]["mean_diff_points"]) <= 0.5
+    assert report["summary"]["passed"]
+
+
+    assert {p.name for p in tmp_path.iterdir()} >= {"parity.json", "parity.md", "parity.png",
+                                                    "tensorboard"}
+
+
+def test_vgg11_accuracy_parity_on_cifar(compose_config, data_root):
+    report = run_parity(parity_config(
+        compose_config, data_root, "imagefolder", "model=vgg11", "model.width=0.25",
+        "trainer.max_epochs=2", "parity.tolerance=1.5"))
+    assert abs(report["summary"]["mean_diff_points"]) <= 1.5
+    assert report["summary"]["passed"]
+
+
+def test_op_counts_expose_a_model_running_the_other_backend():
+    model = build_model("lenet", op="custom", in_channels=1, image_size=28)
+    batch = torch.randn(2, 1, 28, 28), torch.tensor([0, 1])
+    counts = count_layer_ops(model, *batch)
+    assert counts["convlab_calls"] == 10 and counts["torch_calls"] == 0
+    assert backend_check("custom", counts) is None
+    ops.convert(model, "native")
+    problem = backend_check("custom", count_layer_ops(model, *batch))
+    assert problem and "torch's own" in problem
+    ops.convert(model, "custom")
+    assert "convlab" in backend_check("native", count_layer_ops(model, *batch))
+
+
+FAKE_PARITY = ["data=fake", "model=lenet", "data.batch_size=16", "data.train_size=64",
+               "data.test_size=32", "trainer.max_epochs=1", "trainer.accelerator=cpu",
+               "trainer.enable_progress_bar=false"]
+
+
+def test_parity_fails_when_custom_layers_are_swapped_for_native(compose_config, monkeypatch):
+    build = parity.build_model
+    monkeypatch.setattr(parity, "build_model", lambda *a, **k: build(*a, **{**k, "op": "native"}))
+    report = run_parity(compose_config(*FAKE_PARITY, "parity.tolerance=100",
+                                       config_name="parity"))
+    assert not report["summary"]["passed"]
+    assert any("torch's own" in p for p in report["summary"]["problems"])
+
+
+@pytest.mark.parametrize("tolerance,returncode", [(100, 0), (-1, 1)])
+def test_parity_command_exit_code_follows_the_verdict(tmp_path, tolerance, returncode):
+    command = [sys.executable, "parity.py", *FAKE_PARITY, f"parity.tolerance={tolerance}",
+               f"hydra.run.dir={tmp_path}", "hydra/job_logging=disabled"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == returncode, result.stderr[-3000:]
+    assert {"parity.json", "parity.md", "parity.png"} <= {p.name for p in tmp_path.iterdir()}
+    if returncode:
+        assert "parity FAILED" in result.stderr

@@ -1,0 +1,158 @@
+"""Accuracy parity: the same model trained with torch's layers and with convlab's, from one
+initialisation, with the same seed and data order; a JSON/Markdown/PNG report and a verdict."""
+
+import json
+import math
+import statistics
+import time
+from pathlib import Path
+
+import lightning as L
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from lightning.pytorch.callbacks import Callback  # noqa: E402
+from omegaconf import DictConfig, OmegaConf  # noqa: E402
+
+from models import build_model  # noqa: E402
+
+from .op_counter import backend_check, count_layer_ops  # noqa: E402
+from .run import build_data_and_model, make_classifier, make_trainer  # noqa: E402
+
+BACKENDS = ("native", "custom")
+
+
+class EpochHistory(Callback):
+    """Validation accuracy/loss and wall time of every epoch."""
+
+    def __init__(self):
+        self.epochs = []
+        self._started = None
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        self._started = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        metrics = trainer.callback_metrics
+        self.epochs.append({
+            "epoch": trainer.current_epoch,
+            "val_acc": float(metrics["val/acc"]),
+            "val_loss": float(metrics["val/loss"]),
+            "seconds": time.perf_counter() - self._started,
+        })
+
+
+def _twin_models(cfg: DictConfig, data, seed: int):
+    """One initialisation, copied: the native model is built, the custom one gets its weights."""
+    L.seed_everything(seed, workers=True)
+    _, native = build_data_and_model(cfg, op="native")
+    options = {key: value for key, value in cfg.model.items() if key != "name"}
+    custom = build_model(cfg.model.name, op="custom", num_classes=data.num_classes,
+                         in_channels=data.in_channels, image_size=data.image_size, **options)
+    custom.load_state_dict(native.state_dict())
+    return {"native": native, "custom": custom}
+
+
+def _train_one(cfg, data, model, op, seed, output_dir):
+    counts = count_layer_ops(model, *next(iter(data.train_dataloader())))
+    history = EpochHistory()
+    L.seed_everything(seed, workers=True)  # same data order, augmentation and dropout
+    module = make_classifier(cfg, model, data, op)
+    trainer = make_trainer(
+        cfg, output_dir / "runs" / f"seed{seed}_{op}",
+        logger_overrides={"save_dir": str(output_dir / "tensorboard"), "name": "",
+                          "version": f"seed{seed}_{op}"})
+    trainer.callbacks.append(history)
+    trainer.fit(module, datamodule=data)
+    results = trainer.test(module, datamodule=data)[0]
+    seconds = [e["seconds"] for e in history.epochs]
+    return {
+        "backend": op, "seed": seed,
+        "test_acc": results["test/acc"], "test_loss": results["test/loss"],
+        "seconds_per_epoch": statistics.median(seconds) if seconds else None,
+        "epochs": history.epochs, "op_counts": counts,
+        "backend_problem": backend_check(op, counts),
+    }
+
+
+def summarise(runs: list[dict], tolerance: float) -> dict:
+    """Mean custom-minus-native accuracy difference over seeds (percentage points), its
+    standard error, and the verdict."""
+    by_seed = {}
+    for run in runs:
+        by_seed.setdefault(run["seed"], {})[run["backend"]] = run
+    diffs = [100 * (pair["custom"]["test_acc"] - pair["native"]["test_acc"])
+             for pair in by_seed.values()]
+    mean = statistics.fmean(diffs)
+    stderr = statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else None
+    problems = [run["backend_problem"] for run in runs if run["backend_problem"]]
+    passed = abs(mean) <= tolerance and not problems
+    return {"mean_diff_points": mean, "stderr_points": stderr, "per_seed_diff_points": diffs,
+            "tolerance_points": tolerance, "problems": problems, "passed": passed}
+
+
+def _markdown(cfg, runs, summary) -> str:
+    lines = [
+        f"# Parity: {cfg.model.name} on {cfg.data.name}, {cfg.trainer.max_epochs} epochs",
+        "",
+        "| backend | seed | test acc (%) | test loss | s/epoch | convlab op calls | torch conv/pool calls |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        counts = run["op_counts"]
+        seconds = run["seconds_per_epoch"]
+        lines.append(
+            f"| {run['backend']} | {run['seed']} | {100 * run['test_acc']:.2f} | "
+            f"{run['test_loss']:.4f} | {seconds:.1f} | {counts['convlab_calls']} | "
+            f"{counts['torch_calls']} |")
+    stderr = summary["stderr_points"]
+    lines += [
+        "",
+        f"Mean difference (custom - native): {summary['mean_diff_points']:+.2f} points"
+        + (f" ± {stderr:.2f} (standard error)" if stderr is not None else " (one seed)"),
+        f"Tolerance: ±{summary['tolerance_points']} points. "
+        f"Verdict: **{'PASS' if summary['passed'] else 'FAIL'}**",
+        "",
+        "Op calls are counted over one training step (forward, loss, backward).",
+    ]
+    lines += [f"- problem: {p}" for p in summary["problems"]]
+    return "\n".join(lines) + "\n"
+
+
+def _plot(runs, path: Path) -> None:
+    figure, (acc_axes, loss_axes) = plt.subplots(1, 2, figsize=(11, 4))
+    for run in runs:
+        epochs = [e["epoch"] + 1 for e in run["epochs"]]
+        style = "-" if run["backend"] == "native" else "--"
+        label = f"{run['backend']} seed {run['seed']}"
+        acc_axes.plot(epochs, [100 * e["val_acc"] for e in run["epochs"]], style, label=label)
+        loss_axes.plot(epochs, [e["val_loss"] for e in run["epochs"]], style, label=label)
+    acc_axes.set(xlabel="epoch", ylabel="validation accuracy (%)", title="validation accuracy")
+    loss_axes.set(xlabel="epoch", ylabel="validation loss", title="validation loss")
+    acc_axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def run_parity(cfg: DictConfig) -> dict:
+    """Train every seed with both backends and write parity.json, parity.md and parity.png
+    into cfg.paths.output_dir. Returns the report."""
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    data, _ = build_data_and_model(cfg, op="native")
+    data.setup("fit")
+    runs = []
+    for seed in cfg.parity.seeds:
+        models = _twin_models(cfg, data, seed)
+        for op in BACKENDS:
+            runs.append(_train_one(cfg, data, models[op], op, seed, output_dir))
+    summary = summarise(runs, cfg.parity.tolerance)
+    report = {"config": OmegaConf.to_container(cfg, resolve=True), "runs": runs,
+              "summary": summary}
+    (output_dir / "parity.json").write_text(json.dumps(report, indent=2))
+    (output_dir / "parity.md").write_text(_markdown(cfg, runs, summary))
+    _plot(runs, output_dir / "parity.png")
+    print(_markdown(cfg, runs, summary))
+    return report
