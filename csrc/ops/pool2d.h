@@ -80,5 +80,21 @@ C10_HOST_DEVICE inline int64_t adaptive_end(int64_t o, int64_t out, int64_t in) 
   return ((o + 1) * in + out - 1) / out;
 }
 
+// The two window rules of average pooling, as functors so one CPU loop and one CUDA kernel
+// serve both avg_pool2d and adaptive_avg_pool2d.
+struct SlidingWindow {
+  C10_HOST_DEVICE AvgWindow operator()(const Pool2dGeometry& g, int64_t oh, int64_t ow) const {
+    return avg_pool_window(g, oh, ow);
+  }
+};
+
+struct AdaptiveWindow {
+  C10_HOST_DEVICE AvgWindow operator()(const Pool2dGeometry& g, int64_t oh, int64_t ow) const {
+    const int64_t h0 = adaptive_start(oh, g.out_h, g.in_h), h1 = adaptive_end(oh, g.out_h, g.in_h);
+    const int64_t w0 = adaptive_start(ow, g.out_w, g.in_w), w1 = adaptive_end(ow, g.out_w, g.in_w);
+    return {h0, h1, w0, w1, (h1 - h0) * (w1 - w0)};
+  }
+};
+
 } // namespace ops
 } // namespace convlab

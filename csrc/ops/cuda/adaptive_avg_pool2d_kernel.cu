@@ -1,94 +1,20 @@
-#include <ATen/AccumulateType.h>
-#include <ATen/Dispatch.h>
-#include <ATen/cuda/Atomic.cuh>
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
 
-#include "../pool2d.h"
-#include "launch.cuh"
+#include "window_average.cuh"
 
 namespace convlab {
 namespace ops {
 
 namespace {
 
-template <typename scalar_t>
-__global__ void adaptive_avg_pool2d_kernel(const scalar_t* __restrict__ input, Pool2dGeometry g,
-                                           scalar_t* __restrict__ output) {
-  using acc_t = at::acc_type<scalar_t, true>;
-  CONVLAB_CUDA_KERNEL_LOOP(index, g.planes() * g.out_h * g.out_w) {
-    const int64_t ow = index % g.out_w;
-    const int64_t oh = (index / g.out_w) % g.out_h;
-    const scalar_t* plane = input + (index / (g.out_w * g.out_h)) * g.in_h * g.in_w;
-    const int64_t h0 = adaptive_start(oh, g.out_h, g.in_h), h1 = adaptive_end(oh, g.out_h, g.in_h);
-    const int64_t w0 = adaptive_start(ow, g.out_w, g.in_w), w1 = adaptive_end(ow, g.out_w, g.in_w);
-    acc_t sum = 0;
-    for (int64_t ih = h0; ih < h1; ++ih) {
-      for (int64_t iw = w0; iw < w1; ++iw) {
-        sum += static_cast<acc_t>(plane[ih * g.in_w + iw]);
-      }
-    }
-    output[index] = static_cast<scalar_t>(sum / static_cast<acc_t>((h1 - h0) * (w1 - w0)));
-  }
-}
-
-// Adaptive windows can overlap when the output does not divide the input: atomic add.
-template <typename scalar_t, typename acc_t>
-__global__ void adaptive_avg_pool2d_backward_kernel(const scalar_t* __restrict__ grad_output,
-                                                    Pool2dGeometry g,
-                                                    acc_t* __restrict__ grad_input) {
-  CONVLAB_CUDA_KERNEL_LOOP(index, g.planes() * g.out_h * g.out_w) {
-    const int64_t ow = index % g.out_w;
-    const int64_t oh = (index / g.out_w) % g.out_h;
-    acc_t* plane = grad_input + (index / (g.out_w * g.out_h)) * g.in_h * g.in_w;
-    const int64_t h0 = adaptive_start(oh, g.out_h, g.in_h), h1 = adaptive_end(oh, g.out_h, g.in_h);
-    const int64_t w0 = adaptive_start(ow, g.out_w, g.in_w), w1 = adaptive_end(ow, g.out_w, g.in_w);
-    const acc_t share =
-        static_cast<acc_t>(grad_output[index]) / static_cast<acc_t>((h1 - h0) * (w1 - w0));
-    for (int64_t ih = h0; ih < h1; ++ih) {
-      for (int64_t iw = w0; iw < w1; ++iw) {
-        gpuAtomicAdd(plane + ih * g.in_w + iw, share);
-      }
-    }
-  }
-}
-
 at::Tensor adaptive_avg_pool2d_cuda(const at::Tensor& input, at::IntArrayRef output_size) {
   const auto g = check_adaptive_avg_pool2d(input, output_size);
-  const c10::cuda::CUDAGuard device_guard(input.device());
-  const auto x = input.contiguous();
-  auto output = at::empty({g.batch, g.channels, g.out_h, g.out_w}, x.options());
-  const int64_t threads = output.numel();
-  if (threads == 0) {
-    return output;
-  }
-  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "convlab_adaptive_avg_pool2d_cuda", [&] {
-    adaptive_avg_pool2d_kernel<scalar_t>
-        <<<cuda::blocks_for(threads), cuda::kThreadsPerBlock, 0, at::cuda::getCurrentCUDAStream()>>>(
-            x.const_data_ptr<scalar_t>(), g, output.mutable_data_ptr<scalar_t>());
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
-  });
-  return output;
+  return cuda::window_average(input, g, AdaptiveWindow{});
 }
 
 at::Tensor adaptive_avg_pool2d_backward_cuda(const at::Tensor& grad_output, const at::Tensor& input) {
   const auto g = check_adaptive_avg_pool2d_backward(grad_output, input);
-  const c10::cuda::CUDAGuard device_guard(input.device());
-  const auto go = grad_output.contiguous();
-  const auto acc_type = at::toAccumulateType(go.scalar_type(), /*is_cuda=*/true);
-  auto grad_input = at::zeros({g.batch, g.channels, g.in_h, g.in_w}, go.options().dtype(acc_type));
-  const int64_t threads = go.numel();
-  if (threads > 0) {
-    AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, go.scalar_type(), "convlab_adaptive_avg_pool2d_backward_cuda", [&] {
-      using acc_t = at::acc_type<scalar_t, true>;
-      adaptive_avg_pool2d_backward_kernel<scalar_t, acc_t>
-          <<<cuda::blocks_for(threads), cuda::kThreadsPerBlock, 0, at::cuda::getCurrentCUDAStream()>>>(
-              go.const_data_ptr<scalar_t>(), g, grad_input.mutable_data_ptr<acc_t>());
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-    });
-  }
-  return grad_input.to(go.scalar_type());
+  return cuda::window_average_backward(grad_output, g, AdaptiveWindow{});
 }
 
 } // namespace

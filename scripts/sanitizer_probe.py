@@ -1,0 +1,17 @@
+"""A small forward and backward of every convlab op on CUDA, for compute-sanitizer."""
+
+import torch
+
+import ops
+
+for dtype in (torch.float32, torch.float16):
+    x = torch.randn(3, 4, 13, 11, device="cuda", dtype=dtype, requires_grad=True)
+    w = torch.randn(6, 2, 3, 5, device="cuda", dtype=dtype, requires_grad=True)
+    b = torch.randn(6, device="cuda", dtype=dtype, requires_grad=True)
+    y = ops.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2)
+    y = ops.max_pool2d(y, 3, 2, 1, ceil_mode=True)
+    y = ops.avg_pool2d(y, 2, 1, 1, count_include_pad=False)
+    y = ops.adaptive_avg_pool2d(y, (3, 5))
+    y.float().square().sum().backward()
+    torch.cuda.synchronize()
+    print(f"{dtype}: forward and backward of conv2d, max/avg/adaptive pooling ran")
