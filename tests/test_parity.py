@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 import ops
 from models import build_model
-from training import parity
+from training import run
 from training.data import ImageFolderData, MNISTData
 from training.op_counter import backend_check, count_layer_ops
 from training.parity import run_parity
@@ -124,8 +124,8 @@ FAKE_PARITY = ["data=fake", "model=lenet", "data.batch_size=16", "data.train_siz
 
 
 def test_parity_fails_when_custom_layers_are_swapped_for_native(compose_config, monkeypatch):
-    build = parity.build_model
-    monkeypatch.setattr(parity, "build_model", lambda *a, **k: build(*a, **{**k, "op": "native"}))
+    build = run.build_model
+    monkeypatch.setattr(run, "build_model", lambda *a, **k: build(*a, **{**k, "op": "native"}))
     report = run_parity(compose_config(*FAKE_PARITY, "parity.tolerance=100",
                                        config_name="parity"))
     assert not report["summary"]["passed"]

@@ -2,18 +2,14 @@
 filters, a test confusion matrix and the run's hyper-parameters logged for TensorBoard."""
 
 import lightning as L
-import matplotlib
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+from lightning.pytorch.loggers import TensorBoardLogger
+from matplotlib.figure import Figure
+from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-import torchvision  # noqa: E402
-from lightning.pytorch.loggers import TensorBoardLogger  # noqa: E402
-from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix  # noqa: E402
-
-from .schedules import make_scheduler  # noqa: E402
+from .schedules import make_scheduler
 
 
 class Classifier(L.LightningModule):
@@ -112,12 +108,12 @@ class Classifier(L.LightningModule):
         writers = self._tensorboards()
         if not writers:
             return
-        figure, axes = plt.subplots(figsize=(6, 5))
+        figure = Figure(figsize=(6, 5))  # no pyplot: works without a display
+        axes = figure.subplots()
         image = axes.imshow(matrix, cmap="Blues")
         figure.colorbar(image)
         axes.set_xlabel("predicted")
         axes.set_ylabel("true")
         axes.set_title("test confusion matrix")
         for writer in writers:
-            writer.add_figure("test/confusion_matrix", figure, self.global_step)
-        plt.close(figure)
+            writer.add_figure("test/confusion_matrix", figure, self.global_step, close=False)

@@ -8,17 +8,12 @@ import time
 from pathlib import Path
 
 import lightning as L
-import matplotlib
+from lightning.pytorch.callbacks import Callback
+from matplotlib.figure import Figure
+from omegaconf import DictConfig, OmegaConf
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from lightning.pytorch.callbacks import Callback  # noqa: E402
-from omegaconf import DictConfig, OmegaConf  # noqa: E402
-
-from models import build_model  # noqa: E402
-
-from .op_counter import backend_check, count_layer_ops  # noqa: E402
-from .run import build_data_and_model, make_classifier, make_trainer  # noqa: E402
+from .op_counter import backend_check, count_layer_ops
+from .run import build_data_and_model, make_classifier, make_trainer, model_for
 
 BACKENDS = ("native", "custom")
 
@@ -46,10 +41,8 @@ class EpochHistory(Callback):
 def _twin_models(cfg: DictConfig, data, seed: int):
     """One initialisation, copied: the native model is built, the custom one gets its weights."""
     L.seed_everything(seed, workers=True)
-    _, native = build_data_and_model(cfg, op="native")
-    options = {key: value for key, value in cfg.model.items() if key != "name"}
-    custom = build_model(cfg.model.name, op="custom", num_classes=data.num_classes,
-                         in_channels=data.in_channels, image_size=data.image_size, **options)
+    native = model_for(cfg, data, op="native")
+    custom = model_for(cfg, data, op="custom")
     custom.load_state_dict(native.state_dict())
     return {"native": native, "custom": custom}
 
@@ -121,7 +114,9 @@ def _markdown(cfg, runs, summary) -> str:
 
 
 def _plot(runs, path: Path) -> None:
-    figure, (acc_axes, loss_axes) = plt.subplots(1, 2, figsize=(11, 4))
+    # A bare Figure needs no pyplot backend, so this works on headless machines.
+    figure = Figure(figsize=(11, 4))
+    acc_axes, loss_axes = figure.subplots(1, 2)
     for run in runs:
         epochs = [e["epoch"] + 1 for e in run["epochs"]]
         style = "-" if run["backend"] == "native" else "--"
@@ -133,7 +128,6 @@ def _plot(runs, path: Path) -> None:
     acc_axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def run_parity(cfg: DictConfig) -> dict:

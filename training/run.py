@@ -37,14 +37,18 @@ def build_data_and_model(cfg: DictConfig, op: str | None = None):
         if isinstance(error.__cause__, UserError):
             raise error.__cause__ from None
         raise
+    return data, model_for(cfg, data, op)
+
+
+def model_for(cfg: DictConfig, data, op: str | None = None):
+    """A freshly initialised cfg.model sized to `data`, with `op`'s (or cfg.op's) layers."""
     options = {key: value for key, value in cfg.model.items() if key != "name"}
     try:
-        model = build_model(cfg.model.name, op=op or cfg.op.backend,
-                            num_classes=data.num_classes, in_channels=data.in_channels,
-                            image_size=data.image_size, **options)
+        return build_model(cfg.model.name, op=op or cfg.op.backend,
+                           num_classes=data.num_classes, in_channels=data.in_channels,
+                           image_size=data.image_size, **options)
     except (ValueError, TypeError) as error:
         raise UserError(f"cannot build model {cfg.model.name!r}: {error}") from error
-    return data, model
 
 
 def run_params(cfg: DictConfig, op: str | None = None) -> dict:
