@@ -102,3 +102,19 @@ def test_convert_keeps_parameter_objects_and_rejects_unknown_backend():
     assert isinstance(model[0], ops.Conv2d) and model[0].weight is weight
     with pytest.raises(ValueError, match="backend"):
         ops.convert(model, "cudnn")
+
+
+def test_custom_model_traces_whole_with_torch_compile():
+    """fullgraph=True fails on any graph break, so the fake and autograd registrations
+    must carry every convlab op through AOTAutograd."""
+    from models import build_model
+
+    torch.manual_seed(0)
+    model = build_model("lenet", op="custom", in_channels=1, image_size=28, pooling="avg")
+    x = torch.randn(4, 1, 28, 28)
+    eager = model(x)
+    (eager_grad,) = torch.autograd.grad(eager.sum(), model[1].weight)
+    compiled = torch.compile(model, backend="aot_eager", fullgraph=True)(x)
+    (compiled_grad,) = torch.autograd.grad(compiled.sum(), model[1].weight)
+    torch.testing.assert_close(compiled, eager)
+    torch.testing.assert_close(compiled_grad, eager_grad)
