@@ -53,10 +53,9 @@ def _train_one(cfg, data, model, op, seed, output_dir):
     L.seed_everything(seed, workers=True)  # same data order, augmentation and dropout
     module = make_classifier(cfg, model, data, op)
     trainer = make_trainer(
-        cfg, output_dir / "runs" / f"seed{seed}_{op}",
+        cfg, output_dir / "runs" / f"seed{seed}_{op}", callbacks=[history],
         logger_overrides={"save_dir": str(output_dir / "tensorboard"), "name": "",
                           "version": f"seed{seed}_{op}"})
-    trainer.callbacks.append(history)
     trainer.fit(module, datamodule=data)
     results = trainer.test(module, datamodule=data)[0]
     seconds = [e["seconds"] for e in history.epochs]

@@ -73,12 +73,15 @@ def make_classifier(cfg: DictConfig, model, data, op: str | None = None) -> Clas
                       OmegaConf.to_container(cfg.scheduler), run_params(cfg, op))
 
 
-def make_trainer(cfg: DictConfig, output_dir: Path, **overrides) -> L.Trainer:
+def make_trainer(cfg: DictConfig, output_dir: Path, callbacks=(),
+                 logger_overrides: dict | None = None) -> L.Trainer:
+    """cfg.trainer with cfg.logger, extra `callbacks`, and checkpoints (best by val/acc, and
+    last) under output_dir/checkpoints."""
     checkpoint = ModelCheckpoint(
         dirpath=output_dir / "checkpoints", filename="best-epoch{epoch:03d}",
         monitor="val/acc", mode="max", save_last=True, auto_insert_metric_name=False)
-    logger = instantiate(cfg.logger, **overrides.pop("logger_overrides", {}))
-    return instantiate(cfg.trainer, logger=logger, callbacks=[checkpoint], **overrides)
+    logger = instantiate(cfg.logger, **(logger_overrides or {}))
+    return instantiate(cfg.trainer, logger=logger, callbacks=[*callbacks, checkpoint])
 
 
 def _checked_checkpoint(path) -> str | None:
