@@ -1,10 +1,12 @@
 """Model zoo: LeNet-5, AlexNet and VGG-11/13/16/19, with conv and pooling layers from the
-op backend that `build_model` is given."""
+backend that `build_model` is given. This is the only model file that knows about backends:
+the others take an `ops.Backend` and build its layer classes."""
 
 import torch.nn as nn
 
+import ops
+
 from .alexnet import alexnet_cifar, alexnet_imagenet
-from .layers import BACKENDS, layers
 from .lenet import lenet5
 from .vgg import CONFIGS as VGG_CONFIGS
 from .vgg import vgg_cifar, vgg_imagenet
@@ -16,16 +18,16 @@ CIFAR_SIZE = 32
 IMAGENET_MIN_SIZE = 64
 
 
-def build_model(name: str, op: str = "native", num_classes: int = 10, in_channels: int = 3,
+def build_model(name: str, backend: str = "native", num_classes: int = 10, in_channels: int = 3,
                 image_size: int = 32, **options) -> nn.Module:
-    """The model `name` with conv/pool layers of backend `op` ("native" or "custom"),
+    """The model `name` with conv/pool layers of `backend` (a name in `ops.BACKENDS`),
     choosing the layout that fits `image_size`. `options` go to the model (batch_norm,
     width, and for LeNet-5 activation and pooling, for AlexNet/VGG-ImageNet dropout)."""
     if name not in MODEL_NAMES:
         raise ValueError(f"model must be one of {MODEL_NAMES}, got {name!r}")
-    backend = layers(op)
+    chosen = ops.backend(backend)
     if name == "lenet":
-        return lenet5(backend, num_classes, in_channels, image_size, **options)
+        return lenet5(chosen, num_classes, in_channels, image_size, **options)
     if CIFAR_SIZE < image_size < IMAGENET_MIN_SIZE:
         raise ValueError(
             f"{name} has a CIFAR layout for images up to {CIFAR_SIZE} px and an ImageNet layout "
@@ -33,11 +35,11 @@ def build_model(name: str, op: str = "native", num_classes: int = 10, in_channel
     small = image_size <= CIFAR_SIZE
     if name == "alexnet":
         if small:
-            return alexnet_cifar(backend, num_classes, in_channels, image_size, **options)
-        return alexnet_imagenet(backend, num_classes, in_channels, **options)
+            return alexnet_cifar(chosen, num_classes, in_channels, image_size, **options)
+        return alexnet_imagenet(chosen, num_classes, in_channels, **options)
     if small:
-        return vgg_cifar(backend, name, num_classes, in_channels, image_size, **options)
-    return vgg_imagenet(backend, name, num_classes, in_channels, **options)
+        return vgg_cifar(chosen, name, num_classes, in_channels, image_size, **options)
+    return vgg_imagenet(chosen, name, num_classes, in_channels, **options)
 
 
-__all__ = ["BACKENDS", "MODEL_NAMES", "build_model", "layers"]
+__all__ = ["MODEL_NAMES", "build_model"]

@@ -27,8 +27,8 @@ def activation_layer(name: str) -> nn.Module:
     return choices[name]()
 
 
-def conv_block(layers, in_channels, out_channels, kernel_size, batch_norm, act, **conv_args):
+def conv_block(backend, in_channels, out_channels, kernel_size, batch_norm, act, **conv_args):
     """conv -> (batch norm) -> activation; the conv drops its bias when batch norm follows."""
-    conv = layers.Conv2d(in_channels, out_channels, kernel_size, bias=not batch_norm, **conv_args)
+    conv = backend.Conv2d(in_channels, out_channels, kernel_size, bias=not batch_norm, **conv_args)
     norm = [nn.BatchNorm2d(out_channels)] if batch_norm else []
     return [conv, *norm, act]

@@ -5,22 +5,23 @@ import torch.nn as nn
 from .common import activation_layer, conv_block, pad_to, scaled
 
 
-def lenet5(layers, num_classes=10, in_channels=1, image_size=32, batch_norm=False, width=1.0,
+def lenet5(backend, num_classes=10, in_channels=1, image_size=32, batch_norm=False, width=1.0,
            activation="tanh", pooling="avg"):
-    pools = {"avg": layers.AvgPool2d, "max": layers.MaxPool2d}
-    if pooling not in pools:
-        raise ValueError(f"pooling must be one of {sorted(pools)}, got {pooling!r}")
+    pooling_classes = {"avg": backend.AvgPool2d, "max": backend.MaxPool2d}
+    if pooling not in pooling_classes:
+        raise ValueError(f"pooling must be one of {sorted(pooling_classes)}, got {pooling!r}")
+    pool = pooling_classes[pooling]
     c1, c3, c5, f6 = (scaled(c, width) for c in (6, 16, 120, 84))
 
     def block(cin, cout):
-        return conv_block(layers, cin, cout, 5, batch_norm, activation_layer(activation))
+        return conv_block(backend, cin, cout, 5, batch_norm, activation_layer(activation))
 
     return nn.Sequential(
         pad_to(image_size, 32, "LeNet-5"),
         *block(in_channels, c1),  # C1: 28x28
-        pools[pooling](2),  # S2: 14x14
+        pool(2),  # S2: 14x14
         *block(c1, c3),  # C3: 10x10
-        pools[pooling](2),  # S4: 5x5
+        pool(2),  # S4: 5x5
         *block(c3, c5),  # C5: 1x1
         nn.Flatten(),
         nn.Linear(c5, f6),  # F6

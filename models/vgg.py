@@ -16,35 +16,35 @@ CONFIGS = {
 }
 
 
-def _features(layers, depth, in_channels, batch_norm, width):
+def _features(backend, depth, in_channels, batch_norm, width):
     modules, channels = [], in_channels
     for item in CONFIGS[depth]:
         if item == "M":
-            modules.append(layers.MaxPool2d(2, 2))
+            modules.append(backend.MaxPool2d(2, 2))
         else:
             out = scaled(item, width)
-            modules += conv_block(layers, channels, out, 3, batch_norm, nn.ReLU(inplace=True),
+            modules += conv_block(backend, channels, out, 3, batch_norm, nn.ReLU(inplace=True),
                                   padding=1)
             channels = out
     return modules, channels
 
 
-def vgg_imagenet(layers, depth, num_classes=1000, in_channels=3, batch_norm=False, width=1.0,
+def vgg_imagenet(backend, depth, num_classes=1000, in_channels=3, batch_norm=False, width=1.0,
                  dropout=0.5):
-    features, channels = _features(layers, depth, in_channels, batch_norm, width)
+    features, channels = _features(backend, depth, in_channels, batch_norm, width)
     hidden = scaled(4096, width)
     return nn.Sequential(
-        *features, layers.AdaptiveAvgPool2d((7, 7)), nn.Flatten(),
+        *features, backend.AdaptiveAvgPool2d((7, 7)), nn.Flatten(),
         nn.Linear(channels * 49, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
         nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
         nn.Linear(hidden, num_classes),
     )
 
 
-def vgg_cifar(layers, depth, num_classes=10, in_channels=3, image_size=32, batch_norm=True,
+def vgg_cifar(backend, depth, num_classes=10, in_channels=3, image_size=32, batch_norm=True,
               width=1.0):
     """Five max-pools take 32 px to 1x1, so the head is a single 512 -> classes layer."""
-    features, channels = _features(layers, depth, in_channels, batch_norm, width)
+    features, channels = _features(backend, depth, in_channels, batch_norm, width)
     return nn.Sequential(
         pad_to(image_size, 32, f"{depth.upper()} (CIFAR variant)"),
         *features, nn.Flatten(), nn.Linear(channels, num_classes),

@@ -9,7 +9,8 @@ from ._extension import ExtensionBuildError, load_extension
 load_extension()
 
 from . import _autograd, _fake  # noqa: E402,F401  (registrations)
-from .convert import BACKENDS, convert  # noqa: E402
+from .backends import BACKENDS, Backend, backend  # noqa: E402
+from .convert import convert  # noqa: E402
 from .functional import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: E402
 from .modules import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: E402
 
@@ -17,11 +18,13 @@ __all__ = [
     "BACKENDS",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
+    "Backend",
     "Conv2d",
     "ExtensionBuildError",
     "MaxPool2d",
     "adaptive_avg_pool2d",
     "avg_pool2d",
+    "backend",
     "conv2d",
     "convert",
     "max_pool2d",

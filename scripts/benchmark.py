@@ -36,7 +36,7 @@ class UnfoldConv2d(nn.Conv2d):
 
 
 def model_for(name, backend, **shape):
-    model = build_model(name, op="custom" if backend == "custom" else "native", **shape)
+    model = build_model(name, backend="custom" if backend == "custom" else "native", **shape)
     if backend == "naive":
         for module in model.modules():
             if type(module) is nn.Conv2d:

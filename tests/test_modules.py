@@ -110,7 +110,7 @@ def test_custom_model_traces_whole_with_torch_compile():
     from models import build_model
 
     torch.manual_seed(0)
-    model = build_model("lenet", op="custom", in_channels=1, image_size=28, pooling="avg")
+    model = build_model("lenet", backend="custom", in_channels=1, image_size=28, pooling="avg")
     x = torch.randn(4, 1, 28, 28)
     eager = model(x)
     (eager_grad,) = torch.autograd.grad(eager.sum(), model[1].weight)

@@ -32,9 +32,9 @@ def real_batches(data_root, dataset, count, batch_size):
 
 def twin_models(name, data, dtype, **options):
     torch.manual_seed(0)
-    native = build_model(name, op="native", num_classes=data.num_classes,
+    native = build_model(name, backend="native", num_classes=data.num_classes,
                          in_channels=data.in_channels, image_size=data.image_size, **options)
-    custom = build_model(name, op="custom", num_classes=data.num_classes,
+    custom = build_model(name, backend="custom", num_classes=data.num_classes,
                          in_channels=data.in_channels, image_size=data.image_size, **options)
     custom.load_state_dict(native.state_dict())
     return native.to(dtype), custom.to(dtype)
@@ -106,7 +106,7 @@ def test_vgg11_accuracy_parity_on_cifar(compose_config, data_root):
 
 
 def test_op_counts_expose_a_model_running_the_other_backend():
-    model = build_model("lenet", op="custom", in_channels=1, image_size=28)
+    model = build_model("lenet", backend="custom", in_channels=1, image_size=28)
     batch = torch.randn(2, 1, 28, 28), torch.tensor([0, 1])
     counts = count_layer_ops(model, *batch)
     assert counts["convlab_calls"] == 10 and counts["torch_calls"] == 0
@@ -125,7 +125,7 @@ FAKE_PARITY = ["data=fake", "model=lenet", "data.batch_size=16", "data.train_siz
 
 def test_parity_fails_when_custom_layers_are_swapped_for_native(compose_config, monkeypatch):
     build = run.build_model
-    monkeypatch.setattr(run, "build_model", lambda *a, **k: build(*a, **{**k, "op": "native"}))
+    monkeypatch.setattr(run, "build_model", lambda *a, **k: build(*a, **{**k, "backend": "native"}))
     report = run_parity(compose_config(*FAKE_PARITY, "parity.tolerance=100",
                                        config_name="parity"))
     assert not report["summary"]["passed"]

@@ -40,7 +40,7 @@ def test_tensorboard_events_hold_the_documented_tags(compose_config, tmp_path):
     hparams = list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
     assert hparams and b"_hparams_" in b"".join(p.read_bytes() for p in hparams)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["model"] == "lenet" and metrics["op"] == "custom"
+    assert metrics["model"] == "lenet" and metrics["backend"] == "custom"
     assert (tmp_path / "checkpoints" / "last.ckpt").is_file()
 
 

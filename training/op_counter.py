@@ -40,11 +40,11 @@ def count_layer_ops(model: torch.nn.Module, images: torch.Tensor, labels: torch.
             "convlab_ops": convlab, "torch_ops": native}
 
 
-def backend_check(op: str, counts: dict) -> str | None:
-    """None when the counts fit backend `op`, else what went wrong."""
-    if op == "custom" and (counts["torch_calls"] or not counts["convlab_calls"]):
+def backend_check(backend: str, counts: dict) -> str | None:
+    """None when the counts fit `backend`, else what went wrong."""
+    if backend == "custom" and (counts["torch_calls"] or not counts["convlab_calls"]):
         return (f"custom run used torch's own conv/pool ops {counts['torch_ops']} "
                 f"(convlab calls: {counts['convlab_calls']})")
-    if op == "native" and counts["convlab_calls"]:
+    if backend == "native" and counts["convlab_calls"]:
         return f"native run called convlab ops {counts['convlab_ops']}"
     return None

@@ -15,9 +15,6 @@ from omegaconf import DictConfig, OmegaConf
 from .op_counter import backend_check, count_layer_ops
 from .run import build_data_and_model, make_classifier, make_trainer, model_for
 
-BACKENDS = ("native", "custom")
-
-
 class EpochHistory(Callback):
     """Validation accuracy/loss and wall time of every epoch."""
 
@@ -41,30 +38,30 @@ class EpochHistory(Callback):
 def _twin_models(cfg: DictConfig, data, seed: int):
     """One initialisation, copied: the native model is built, the custom one gets its weights."""
     L.seed_everything(seed, workers=True)
-    native = model_for(cfg, data, op="native")
-    custom = model_for(cfg, data, op="custom")
+    native = model_for(cfg, data, backend="native")
+    custom = model_for(cfg, data, backend="custom")
     custom.load_state_dict(native.state_dict())
     return {"native": native, "custom": custom}
 
 
-def _train_one(cfg, data, model, op, seed, output_dir):
+def _train_one(cfg, data, model, backend, seed, output_dir):
     counts = count_layer_ops(model, *next(iter(data.train_dataloader())))
     history = EpochHistory()
     L.seed_everything(seed, workers=True)  # same data order, augmentation and dropout
-    module = make_classifier(cfg, model, data, op)
+    module = make_classifier(cfg, model, data, backend)
     trainer = make_trainer(
-        cfg, output_dir / "runs" / f"seed{seed}_{op}", callbacks=[history],
+        cfg, output_dir / "runs" / f"seed{seed}_{backend}", callbacks=[history],
         logger_overrides={"save_dir": str(output_dir / "tensorboard"), "name": "",
-                          "version": f"seed{seed}_{op}"})
+                          "version": f"seed{seed}_{backend}"})
     trainer.fit(module, datamodule=data)
     results = trainer.test(module, datamodule=data)[0]
     seconds = [e["seconds"] for e in history.epochs]
     return {
-        "backend": op, "seed": seed,
+        "backend": backend, "seed": seed,
         "test_acc": results["test/acc"], "test_loss": results["test/loss"],
         "seconds_per_epoch": statistics.median(seconds) if seconds else None,
         "epochs": history.epochs, "op_counts": counts,
-        "backend_problem": backend_check(op, counts),
+        "backend_problem": backend_check(backend, counts),
     }
 
 
@@ -134,13 +131,12 @@ def run_parity(cfg: DictConfig) -> dict:
     into cfg.paths.output_dir. Returns the report."""
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    data, _ = build_data_and_model(cfg, op="native")
+    data, _ = build_data_and_model(cfg, backend="native")
     data.setup("fit")
     runs = []
     for seed in cfg.parity.seeds:
-        models = _twin_models(cfg, data, seed)
-        for op in BACKENDS:
-            runs.append(_train_one(cfg, data, models[op], op, seed, output_dir))
+        for backend, model in _twin_models(cfg, data, seed).items():
+            runs.append(_train_one(cfg, data, model, backend, seed, output_dir))
     summary = summarise(runs, cfg.parity.tolerance)
     report = {"config": OmegaConf.to_container(cfg, resolve=True), "runs": runs,
               "summary": summary}

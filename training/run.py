@@ -27,9 +27,9 @@ def register_resolvers() -> None:
         use_cache=True, replace=True)
 
 
-def build_data_and_model(cfg: DictConfig, op: str | None = None):
-    """The data module and a freshly initialised model sized to it, with `op`'s layers
-    (the config's op backend by default)."""
+def build_data_and_model(cfg: DictConfig, backend: str | None = None):
+    """The data module and a freshly initialised model sized to it, with `backend`'s layers
+    (cfg.op.backend by default)."""
     try:
         data = instantiate(cfg.data)
     except InstantiationException as error:
@@ -37,25 +37,26 @@ def build_data_and_model(cfg: DictConfig, op: str | None = None):
         if isinstance(error.__cause__, UserError):
             raise error.__cause__ from None
         raise
-    return data, model_for(cfg, data, op)
+    return data, model_for(cfg, data, backend)
 
 
-def model_for(cfg: DictConfig, data, op: str | None = None):
-    """A freshly initialised cfg.model sized to `data`, with `op`'s (or cfg.op's) layers."""
+def model_for(cfg: DictConfig, data, backend: str | None = None):
+    """A freshly initialised cfg.model sized to `data`, with `backend`'s (or cfg.op.backend's)
+    layers."""
     options = {key: value for key, value in cfg.model.items() if key != "name"}
     try:
-        return build_model(cfg.model.name, op=op or cfg.op.backend,
+        return build_model(cfg.model.name, backend=backend or cfg.op.backend,
                            num_classes=data.num_classes, in_channels=data.in_channels,
                            image_size=data.image_size, **options)
     except (ValueError, TypeError) as error:
         raise UserError(f"cannot build model {cfg.model.name!r}: {error}") from error
 
 
-def run_params(cfg: DictConfig, op: str | None = None) -> dict:
+def run_params(cfg: DictConfig, backend: str | None = None) -> dict:
     """What TensorBoard's HParams view compares runs by."""
     return {
         "model": cfg.model.name,
-        "op": op or cfg.op.backend,
+        "backend": backend or cfg.op.backend,
         "data": cfg.data.name,
         "seed": cfg.seed,
         "batch_norm": cfg.model.get("batch_norm", False),
@@ -68,9 +69,9 @@ def run_params(cfg: DictConfig, op: str | None = None) -> dict:
     }
 
 
-def make_classifier(cfg: DictConfig, model, data, op: str | None = None) -> Classifier:
+def make_classifier(cfg: DictConfig, model, data, backend: str | None = None) -> Classifier:
     return Classifier(model, data.num_classes, instantiate(cfg.optimizer),
-                      OmegaConf.to_container(cfg.scheduler), run_params(cfg, op))
+                      OmegaConf.to_container(cfg.scheduler), run_params(cfg, backend))
 
 
 def make_trainer(cfg: DictConfig, output_dir: Path, callbacks=(),
