@@ -40,16 +40,14 @@ def twin_models(name, data, dtype, **options):
     return native.to(dtype), custom.to(dtype)
 
 
-def train_both(native, custom, batches, dtype):
-    # At larger learning rates the float32 runs part ways chaotically once a rounding
+def train(model, batches, dtype):
+    # At larger learning rates float32 runs part ways chaotically once a rounding
     # difference flips one max-pool or ReLU decision (float64 stays exact either way).
-    optimizers = [torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-                  for m in (native, custom)]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     for images, labels in batches:
-        for model, optimizer in zip((native, custom), optimizers):
-            optimizer.zero_grad()
-            F.cross_entropy(model(images.to(dtype)), labels).backward()
-            optimizer.step()
+        optimizer.zero_grad()
+        F.cross_entropy(model(images.to(dtype)), labels).backward()
+        optimizer.step()
 
 
 def worst_relative_difference(native, custom):
@@ -66,16 +64,34 @@ CASES = [("lenet", "mnist", {}), ("vgg11", "cifar", dict(width=0.125, batch_norm
 def test_float64_trajectories_match(data_root, name, dataset, options):
     batches, data = real_batches(data_root, dataset, count=50, batch_size=16)
     native, custom = twin_models(name, data, torch.float64, **options)
-    train_both(native, custom, batches, torch.float64)
+    for model in (native, custom):
+        train(model, batches, torch.float64)
     assert worst_relative_difference(native, custom) <= 1e-9
 
 
+def gradients(model, images, labels, dtype):
+    model.zero_grad()
+    F.cross_entropy(model(images.to(dtype)), labels).backward()
+    return {name: p.grad.double() for name, p in model.named_parameters()}
+
+
 @pytest.mark.parametrize("name,dataset,options", CASES)
-def test_float32_trajectories_stay_close(data_root, name, dataset, options):
-    batches, data = real_batches(data_root, dataset, count=20, batch_size=16)
+def test_float32_gradients_err_no_more_than_torchs(data_root, name, dataset, options):
+    """In float32 each parameter's gradient differs from the exact (float64) one by rounding;
+    convlab's may not differ more than torch's own. (Whole float32 training trajectories are
+    no test: after a few steps one rounding flips a ReLU or max-pool decision and the runs
+    part chaotically, for torch's layers as much as for convlab's, differently per machine.)"""
+    batches, data = real_batches(data_root, dataset, count=1, batch_size=16)
+    exact, _ = twin_models(name, data, torch.float64, **options)
     native, custom = twin_models(name, data, torch.float32, **options)
-    train_both(native, custom, batches, torch.float32)
-    assert worst_relative_difference(native, custom) <= 1e-3
+    want = gradients(exact, *batches[0], torch.float64)
+    native_grads = gradients(native, *batches[0], torch.float32)
+    custom_grads = gradients(custom, *batches[0], torch.float32)
+    for key, exact_grad in want.items():
+        scale = exact_grad.norm().clamp_min(1e-30)
+        native_error = (native_grads[key] - exact_grad).norm() / scale
+        custom_error = (custom_grads[key] - exact_grad).norm() / scale
+        assert custom_error <= 3 * native_error + 1e-6, (key, custom_error, native_error)
 
 
 def parity_config(compose_config, data_root, dataset, *overrides):
