@@ -22,15 +22,17 @@ def _conv2d_backward(ctx, grad_output):
 
 
 def _max_pool2d_setup(ctx, inputs, output):
-    input = inputs[0]
+    input, *arguments = inputs
     _, indices = output
     ctx.mark_non_differentiable(indices)
     ctx.save_for_backward(input, indices)
+    ctx.arguments = arguments
 
 
 def _max_pool2d_backward(ctx, grad_output, _grad_indices):
     input, indices = ctx.saved_tensors
-    return convlab.max_pool2d_backward(grad_output, input, indices), None, None, None, None, None
+    grad_input = convlab.max_pool2d_backward(grad_output, input, indices, *ctx.arguments)
+    return (grad_input,) + (None,) * len(ctx.arguments)
 
 
 def _avg_pool2d_setup(ctx, inputs, output):

@@ -54,7 +54,8 @@ def _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode):
 
 
 @torch.library.register_fake("convlab::max_pool2d_backward")
-def _max_pool2d_backward(grad_output, input, indices):
+def _max_pool2d_backward(grad_output, input, indices, kernel_size, stride, padding, dilation,
+                         ceil_mode):
     return input.new_empty(input.shape)
 
 

@@ -71,7 +71,8 @@ def test_opcheck(device):
     torch.library.opcheck(torch.ops.convlab.max_pool2d.default, (x, *op_args))
     out, indices = torch.ops.convlab.max_pool2d(x.detach(), *op_args)
     torch.library.opcheck(
-        torch.ops.convlab.max_pool2d_backward.default, (torch.randn_like(out), x.detach(), indices))
+        torch.ops.convlab.max_pool2d_backward.default,
+        (torch.randn_like(out), x.detach(), indices, *op_args))
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -118,10 +119,14 @@ def test_bad_tensors_raise_naming_them():
         ops.max_pool2d(x.long(), 2)
     with pytest.raises(ValueError, match="non-zero"):
         ops.max_pool2d(x[:, :0], 2)
-    out, indices = torch.ops.convlab.max_pool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], False)
+    window = ([2, 2], [2, 2], [0, 0], [1, 1], False)
+    out, indices = torch.ops.convlab.max_pool2d(x, *window)
+    backward = torch.ops.convlab.max_pool2d_backward
     with pytest.raises(ValueError, match="indices"):
-        torch.ops.convlab.max_pool2d_backward(out, x, indices + 1000)
+        backward(out, x, indices + 1000, *window)
+    with pytest.raises(ValueError, match="not in the window"):
+        backward(out, x, indices.roll(1, dims=-1), *window)
     with pytest.raises(TypeError, match="indices"):
-        torch.ops.convlab.max_pool2d_backward(out, x, indices.int())
+        backward(out, x, indices.int(), *window)
     with pytest.raises(ValueError, match="grad_output"):
-        torch.ops.convlab.max_pool2d_backward(out[:, :1], x, indices)
+        backward(out[:, :1], x, indices, *window)

@@ -45,7 +45,7 @@ Conv2dGeometry check_conv2d_backward(
 // a (patch_size, batch * out_h * out_w) matrix and a whole chunk of the batch is one GEMM.
 struct Im2colKernels {
   void (*im2col)(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& columns);
-  // Adds the columns back into `grad_input`, which must be zeroed by the caller.
+  // Writes into every element of `grad_input` the sum of the columns that read it.
   void (*col2im)(const at::Tensor& columns, const Conv2dGeometry& g, at::Tensor& grad_input);
   // Upper bound on elements of one columns buffer; the batch is processed in chunks below it.
   int64_t max_column_elements;

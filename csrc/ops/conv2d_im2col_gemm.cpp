@@ -66,14 +66,16 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
   const auto x = input.contiguous();
   const auto go = grad_output.contiguous();
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
-  const auto unused = at::empty({0}, input.options());
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, kernels);
 
-  auto grad_input = output_mask[0] ? at::zeros_like(x) : unused;
+  // Gradients not asked for are empty, each its own tensor (outputs must not alias).
+  auto unused = [&] { return at::empty({0}, input.options()); };
+  // col2im writes every element of grad_input, so it needs no zero fill.
+  auto grad_input = output_mask[0] ? at::empty_like(x) : unused();
   auto grad_weight = output_mask[1]
       ? at::zeros(w.sizes(), weight.options().dtype(accumulate_type(weight)))
-      : unused;
+      : unused();
 
   if (output_mask[0] || output_mask[1]) {
     for (int64_t first = 0; first < g.batch; first += chunk) {
@@ -103,7 +105,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
   }
   auto grad_bias = output_mask[2]
       ? at::sum(go, {0, 2, 3}, false, accumulate_type(go)).to(go.scalar_type())
-      : unused;
+      : unused();
   return {grad_input, grad_weight, grad_bias};
 }
 

@@ -1,13 +1,7 @@
-#include <ATen/AccumulateType.h>
 #include <ATen/Dispatch.h>
-#include <ATen/cuda/Atomic.cuh>
 #include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAGuard.h>
-#include <c10/util/BFloat16.h>
-#include <c10/util/Half.h>
 #include <torch/library.h>
-
-#include <limits>
 
 #include "../pool2d.h"
 #include "launch.cuh"
@@ -17,7 +11,8 @@ namespace ops {
 
 namespace {
 
-// One thread per output; like torch, the first maximum wins ties and a NaN propagates.
+// One thread per output (forward, index check) or per input element (backward gather);
+// the per-element work is pool2d.h's, shared with the CPU kernels.
 template <typename scalar_t>
 __global__ void max_pool2d_kernel(const scalar_t* __restrict__ input, Pool2dGeometry g,
                                   scalar_t* __restrict__ output, int64_t* __restrict__ indices) {
@@ -25,47 +20,34 @@ __global__ void max_pool2d_kernel(const scalar_t* __restrict__ input, Pool2dGeom
     const int64_t ow = index % g.out_w;
     const int64_t oh = (index / g.out_w) % g.out_h;
     const int64_t plane = index / (g.out_w * g.out_h);
-    const scalar_t* in = input + plane * g.in_h * g.in_w;
-    int64_t h0 = oh * g.stride_h - g.pad_h;
-    int64_t w0 = ow * g.stride_w - g.pad_w;
-    const int64_t h1 = min(h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
-    const int64_t w1 = min(w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
-    while (h0 < 0) {
-      h0 += g.dilation_h;
-    }
-    while (w0 < 0) {
-      w0 += g.dilation_w;
-    }
-    using acc_t = at::acc_type<scalar_t, true>;
-    acc_t best = -std::numeric_limits<acc_t>::infinity();
-    int64_t best_index = h0 * g.in_w + w0;
-    for (int64_t ih = h0; ih < h1; ih += g.dilation_h) {
-      for (int64_t iw = w0; iw < w1; iw += g.dilation_w) {
-        const acc_t value = static_cast<acc_t>(in[ih * g.in_w + iw]);
-        if (value > best || isnan(value)) {
-          best = value;
-          best_index = ih * g.in_w + iw;
-        }
-      }
-    }
-    output[index] = static_cast<scalar_t>(best);
-    indices[index] = best_index;
+    const auto best = max_pool_value(input + plane * g.in_h * g.in_w, g, oh, ow);
+    output[index] = best.value;
+    indices[index] = best.index;
   }
 }
 
-// One thread per output adds its gradient to the input element it came from; windows can
-// overlap, hence the atomic add (into a float32 buffer for the half types).
-template <typename scalar_t, typename acc_t>
+// Hand-made indices outside their window would be silently skipped by the gather; checking
+// them on the host would cost a synchronisation, so a device assert stops the program.
+__global__ void max_pool2d_check_indices_kernel(const int64_t* __restrict__ indices,
+                                                Pool2dGeometry g) {
+  CONVLAB_CUDA_KERNEL_LOOP(index, g.planes() * g.out_h * g.out_w) {
+    const int64_t ow = index % g.out_w;
+    const int64_t oh = (index / g.out_w) % g.out_h;
+    CUDA_KERNEL_ASSERT(max_pool_index_in_window(g, oh, ow, indices[index]));
+  }
+}
+
+template <typename scalar_t>
 __global__ void max_pool2d_backward_kernel(const scalar_t* __restrict__ grad_output,
                                            const int64_t* __restrict__ indices, Pool2dGeometry g,
-                                           acc_t* __restrict__ grad_input) {
-  const int64_t plane_in = g.in_h * g.in_w;
+                                           scalar_t* __restrict__ grad_input) {
   const int64_t plane_out = g.out_h * g.out_w;
-  CONVLAB_CUDA_KERNEL_LOOP(index, g.planes() * plane_out) {
-    const int64_t source = indices[index];
-    CUDA_KERNEL_ASSERT(source >= 0 && source < plane_in);
-    gpuAtomicAdd(grad_input + (index / plane_out) * plane_in + source,
-                 static_cast<acc_t>(grad_output[index]));
+  CONVLAB_CUDA_KERNEL_LOOP(index, g.planes() * g.in_h * g.in_w) {
+    const int64_t iw = index % g.in_w;
+    const int64_t ih = (index / g.in_w) % g.in_h;
+    const int64_t plane = index / (g.in_w * g.in_h);
+    grad_input[index] = max_pool_grad(
+        grad_output + plane * plane_out, indices + plane * plane_out, g, ih, iw);
   }
 }
 
@@ -92,25 +74,30 @@ std::tuple<at::Tensor, at::Tensor> max_pool2d_cuda(
 }
 
 at::Tensor max_pool2d_backward_cuda(
-    const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& indices) {
-  const auto g = check_max_pool2d_backward(grad_output, input, indices);
+    const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& indices,
+    at::IntArrayRef kernel_size, at::IntArrayRef stride, at::IntArrayRef padding,
+    at::IntArrayRef dilation, bool ceil_mode) {
+  const auto g = check_max_pool2d_backward(
+      grad_output, input, indices, kernel_size, stride, padding, dilation, ceil_mode);
   const c10::cuda::CUDAGuard device_guard(input.device());
   const auto go = grad_output.contiguous();
   const auto idx = indices.contiguous();
-  const auto acc_type = at::toAccumulateType(go.scalar_type(), /*is_cuda=*/true);
-  auto grad_input = at::zeros({g.batch, g.channels, g.in_h, g.in_w}, go.options().dtype(acc_type));
-  const int64_t threads = go.numel();
-  if (threads > 0) {
-    AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, go.scalar_type(), "convlab_max_pool2d_backward_cuda", [&] {
-      using acc_t = at::acc_type<scalar_t, true>;
-      max_pool2d_backward_kernel<scalar_t, acc_t>
-          <<<cuda::blocks_for(threads), cuda::kThreadsPerBlock, 0, at::cuda::getCurrentCUDAStream()>>>(
-              go.const_data_ptr<scalar_t>(), idx.const_data_ptr<int64_t>(), g,
-              grad_input.mutable_data_ptr<acc_t>());
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-    });
+  auto grad_input = at::empty({g.batch, g.channels, g.in_h, g.in_w}, go.options());
+  if (go.numel() == 0 || grad_input.numel() == 0) {
+    return grad_input.zero_();
   }
-  return grad_input.to(go.scalar_type());
+  const auto stream = at::cuda::getCurrentCUDAStream();
+  max_pool2d_check_indices_kernel<<<cuda::blocks_for(go.numel()), cuda::kThreadsPerBlock, 0, stream>>>(
+      idx.const_data_ptr<int64_t>(), g);
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, go.scalar_type(), "convlab_max_pool2d_backward_cuda", [&] {
+    max_pool2d_backward_kernel<scalar_t>
+        <<<cuda::blocks_for(grad_input.numel()), cuda::kThreadsPerBlock, 0, stream>>>(
+            go.const_data_ptr<scalar_t>(), idx.const_data_ptr<int64_t>(), g,
+            grad_input.mutable_data_ptr<scalar_t>());
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+  });
+  return grad_input;
 }
 
 } // namespace

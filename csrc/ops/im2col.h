@@ -1,0 +1,65 @@
+#pragma once
+
+// What one element of im2col and of col2im computes, written once: the CPU loops
+// (cpu/im2col.cpp) and the CUDA threads (cuda/im2col.cu) call these, so the CPU tests
+// prove the GPU's index arithmetic.
+#include <ATen/OpMathType.h>
+#include <c10/macros/Macros.h>
+
+#include "conv2d.h"
+#include "sliding_window.h"
+
+namespace convlab {
+namespace ops {
+
+// Position of column entry (channel, ki, kj; sample, oh, ow) in the columns buffer, laid out
+// (in_channels * kernel_h * kernel_w, batch, out_h * out_w).
+C10_HOST_DEVICE inline int64_t column_index(
+    const Conv2dGeometry& g, int64_t channel, int64_t ki, int64_t kj, int64_t sample, int64_t oh,
+    int64_t ow) {
+  return ((((channel * g.kernel_h + ki) * g.kernel_w + kj) * g.batch + sample) * g.out_h + oh) *
+      g.out_w + ow;
+}
+
+// im2col: the input value that kernel tap (ki, kj) of output (oh, ow) reads from one
+// (sample, channel) plane; zero in the padding.
+template <typename scalar_t>
+C10_HOST_DEVICE inline scalar_t im2col_value(
+    const scalar_t* plane, const Conv2dGeometry& g, int64_t ki, int64_t kj, int64_t oh,
+    int64_t ow) {
+  const int64_t ih = oh * g.stride_h - g.pad_h + ki * g.dilation_h;
+  const int64_t iw = ow * g.stride_w - g.pad_w + kj * g.dilation_w;
+  const bool inside = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
+  return inside ? plane[ih * g.in_w + iw] : scalar_t(0);
+}
+
+// col2im as a gather: the sum of every column entry that read input element
+// (sample, channel, ih, iw). Each input element is one independent sum, so no two CPU tasks
+// or CUDA threads write the same element and the result does not depend on scheduling.
+template <typename scalar_t>
+C10_HOST_DEVICE inline at::opmath_type<scalar_t> col2im_sum(
+    const scalar_t* columns, const Conv2dGeometry& g, int64_t sample, int64_t channel, int64_t ih,
+    int64_t iw) {
+  const OutputRange rows = outputs_spanning(
+      ih, g.pad_h, (g.kernel_h - 1) * g.dilation_h + 1, g.stride_h, g.out_h);
+  const OutputRange cols = outputs_spanning(
+      iw, g.pad_w, (g.kernel_w - 1) * g.dilation_w + 1, g.stride_w, g.out_w);
+  at::opmath_type<scalar_t> sum = 0;
+  for (int64_t oh = rows.begin; oh < rows.end; ++oh) {
+    const int64_t ki = tap_reading(ih, oh, g.pad_h, g.kernel_h, g.stride_h, g.dilation_h);
+    if (ki < 0) {
+      continue;
+    }
+    for (int64_t ow = cols.begin; ow < cols.end; ++ow) {
+      const int64_t kj = tap_reading(iw, ow, g.pad_w, g.kernel_w, g.stride_w, g.dilation_w);
+      if (kj >= 0) {
+        sum += static_cast<at::opmath_type<scalar_t>>(
+            columns[column_index(g, channel, ki, kj, sample, oh, ow)]);
+      }
+    }
+  }
+  return sum;
+}
+
+} // namespace ops
+} // namespace convlab
