@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -77,10 +79,19 @@ def test_opcheck(device):
     op_args = ([2, 2], [2, 2], [2, 2], 2)
     torch.library.opcheck(
         torch.ops.convlab.conv2d.default, (x.requires_grad_(), w.requires_grad_(), b, *op_args))
-    out = ops.conv2d(x, w, b, *op_args)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("output_mask", list(itertools.product([False, True], repeat=3)))
+def test_opcheck_backward_every_output_mask(device, output_mask):
+    """opcheck also catches outputs that alias each other (e.g. one empty tensor returned
+    for two unused gradients)."""
+    x, w, _, _ = make_case("mixed_a", torch.float64, device)
+    op_args = ([2, 2], [2, 2], [2, 2], 2)
+    out = ops.conv2d(x, w, None, *op_args)
     torch.library.opcheck(
         torch.ops.convlab.conv2d_backward.default,
-        (torch.randn_like(out), x.detach(), w.detach(), *op_args, [True, True, True]))
+        (torch.randn_like(out), x, w, *op_args, list(output_mask)))
 
 
 @pytest.mark.parametrize("device", DEVICES)

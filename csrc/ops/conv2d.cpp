@@ -92,5 +92,36 @@ Conv2dGeometry check_conv2d_backward(
   return g;
 }
 
+Conv2dAlgorithm choose_conv2d_algorithm(const Conv2dGeometry&) {
+  return Conv2dAlgorithm::Im2colGemm;
+}
+
+at::Tensor conv2d_forward(
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const std::optional<at::Tensor>& bias,
+    const Conv2dGeometry& g,
+    const Conv2dDeviceKernels& device) {
+  switch (choose_conv2d_algorithm(g)) {
+    case Conv2dAlgorithm::Im2colGemm:
+      return conv2d_im2col_gemm(input, weight, bias, g, device);
+  }
+  TORCH_INTERNAL_ASSERT(false, "unknown conv2d algorithm");
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward(
+    const at::Tensor& grad_output,
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const Conv2dGeometry& g,
+    std::array<bool, 3> output_mask,
+    const Conv2dDeviceKernels& device) {
+  switch (choose_conv2d_algorithm(g)) {
+    case Conv2dAlgorithm::Im2colGemm:
+      return conv2d_backward_im2col_gemm(grad_output, input, weight, g, output_mask, device);
+  }
+  TORCH_INTERNAL_ASSERT(false, "unknown conv2d algorithm");
+}
+
 } // namespace ops
 } // namespace convlab

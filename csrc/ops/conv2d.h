@@ -40,23 +40,48 @@ Conv2dGeometry check_conv2d_backward(
     at::IntArrayRef dilation,
     int64_t groups);
 
-// Device kernels that lower image patches to columns and back. Layout of `columns`:
-// (in_channels * kernel_h * kernel_w, batch, out_h * out_w), so one group's rows form
-// a (patch_size, batch * out_h * out_w) matrix and a whole chunk of the batch is one GEMM.
-struct Im2colKernels {
+// What a device supplies to the conv algorithms: kernels that lower image patches to columns
+// and back, and a batched GEMM. Layout of `columns`: (in_channels * kernel_h * kernel_w,
+// batch, out_h * out_w), so one group's rows form a (patch_size, batch * out_h * out_w)
+// matrix and a whole chunk of the batch is one GEMM.
+struct Conv2dDeviceKernels {
   void (*im2col)(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& columns);
   // Writes into every element of `grad_input` the sum of the columns that read it.
   void (*col2im)(const at::Tensor& columns, const Conv2dGeometry& g, at::Tensor& grad_input);
+  // out[i] = a[i] @ b[i] (+ out[i] when accumulate); a, b row-major or transposed views.
+  void (*bmm)(const at::Tensor& a, const at::Tensor& b, at::Tensor& out, bool accumulate);
   // Upper bound on elements of one columns buffer; the batch is processed in chunks below it.
   int64_t max_column_elements;
 };
+
+// The ways convlab computes a convolution; every device offers each of them.
+enum class Conv2dAlgorithm { Im2colGemm };
+
+// The one place that decides how a convolution of geometry `g` is computed.
+Conv2dAlgorithm choose_conv2d_algorithm(const Conv2dGeometry& g);
+
+// Forward and backward through the chosen algorithm, with `device`'s kernels.
+at::Tensor conv2d_forward(
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const std::optional<at::Tensor>& bias,
+    const Conv2dGeometry& g,
+    const Conv2dDeviceKernels& device);
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward(
+    const at::Tensor& grad_output,
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const Conv2dGeometry& g,
+    std::array<bool, 3> output_mask,
+    const Conv2dDeviceKernels& device);
 
 at::Tensor conv2d_im2col_gemm(
     const at::Tensor& input,
     const at::Tensor& weight,
     const std::optional<at::Tensor>& bias,
     const Conv2dGeometry& g,
-    const Im2colKernels& kernels);
+    const Conv2dDeviceKernels& device);
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
     const at::Tensor& grad_output,
@@ -64,7 +89,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
     const at::Tensor& weight,
     const Conv2dGeometry& g,
     std::array<bool, 3> output_mask,
-    const Im2colKernels& kernels);
+    const Conv2dDeviceKernels& device);
 
 } // namespace ops
 } // namespace convlab

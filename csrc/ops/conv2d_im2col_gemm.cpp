@@ -1,6 +1,6 @@
 // Convolution as im2col + GEMM (Caffe's method), written once for every device: the device
-// supplies only the kernels that lower patches to columns (im2col) and back (col2im); the
-// GEMMs go through ATen, so they run on BLAS on the CPU and cuBLAS on the GPU.
+// supplies the kernels that lower patches to columns (im2col) and back (col2im) and the
+// batched GEMM (BLAS on the CPU, cuBLAS on the GPU).
 #include "conv2d.h"
 
 namespace convlab {
@@ -8,10 +8,10 @@ namespace ops {
 
 namespace {
 
-int64_t samples_per_chunk(const Conv2dGeometry& g, const Im2colKernels& kernels) {
+int64_t samples_per_chunk(const Conv2dGeometry& g, const Conv2dDeviceKernels& device) {
   const int64_t per_sample =
       std::max<int64_t>(1, g.in_channels * g.kernel_h * g.kernel_w * g.out_h * g.out_w);
-  return std::max<int64_t>(1, std::min(g.batch, kernels.max_column_elements / per_sample));
+  return std::max<int64_t>(1, std::min(g.batch, device.max_column_elements / per_sample));
 }
 
 Conv2dGeometry with_batch(const Conv2dGeometry& g, int64_t batch) {
@@ -33,19 +33,20 @@ at::Tensor conv2d_im2col_gemm(
     const at::Tensor& weight,
     const std::optional<at::Tensor>& bias,
     const Conv2dGeometry& g,
-    const Im2colKernels& kernels) {
+    const Conv2dDeviceKernels& device) {
   const auto x = input.contiguous();
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
   const int64_t spatial = g.out_h * g.out_w;
-  const int64_t chunk = samples_per_chunk(g, kernels);
+  const int64_t chunk = samples_per_chunk(g, device);
 
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
     auto columns = at::empty({g.groups * g.patch_size(), n, spatial}, x.options());
-    kernels.im2col(x.narrow(0, first, n), with_batch(g, n), columns);
+    device.im2col(x.narrow(0, first, n), with_batch(g, n), columns);
     // (groups, out/group, patch) x (groups, patch, n * spatial): one GEMM per group.
-    const auto product = at::bmm(w, columns.view({g.groups, g.patch_size(), n * spatial}));
+    auto product = at::empty({g.groups, g.out_channels_per_group(), n * spatial}, x.options());
+    device.bmm(w, columns.view({g.groups, g.patch_size(), n * spatial}), product, false);
     output.narrow(0, first, n)
         .view({n, g.out_channels, spatial})
         .copy_(product.view({g.out_channels, n, spatial}).transpose(0, 1));
@@ -62,12 +63,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
     const at::Tensor& weight,
     const Conv2dGeometry& g,
     std::array<bool, 3> output_mask,
-    const Im2colKernels& kernels) {
+    const Conv2dDeviceKernels& device) {
   const auto x = input.contiguous();
   const auto go = grad_output.contiguous();
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   const int64_t spatial = g.out_h * g.out_w;
-  const int64_t chunk = samples_per_chunk(g, kernels);
+  const int64_t chunk = samples_per_chunk(g, device);
 
   // Gradients not asked for are empty, each its own tensor (outputs must not alias).
   auto unused = [&] { return at::empty({0}, input.options()); };
@@ -88,14 +89,16 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
                                .reshape({g.groups, g.out_channels_per_group(), n * spatial});
       if (output_mask[1]) {
         auto columns = at::empty({g.groups * g.patch_size(), n, spatial}, x.options());
-        kernels.im2col(x.narrow(0, first, n), chunk_geometry, columns);
-        grad_weight.add_(at::bmm(
-            go_rows, columns.view({g.groups, g.patch_size(), n * spatial}).transpose(1, 2)));
+        device.im2col(x.narrow(0, first, n), chunk_geometry, columns);
+        device.bmm(
+            go_rows, columns.view({g.groups, g.patch_size(), n * spatial}).transpose(1, 2),
+            grad_weight, /*accumulate=*/true);
       }
       if (output_mask[0]) {
-        const auto columns = at::bmm(w.transpose(1, 2), go_rows);
+        auto columns = at::empty({g.groups, g.patch_size(), n * spatial}, x.options());
+        device.bmm(w.transpose(1, 2), go_rows, columns, false);
         auto grad_input_chunk = grad_input.narrow(0, first, n);
-        kernels.col2im(
+        device.col2im(
             columns.view({g.groups * g.patch_size(), n, spatial}), chunk_geometry, grad_input_chunk);
       }
     }

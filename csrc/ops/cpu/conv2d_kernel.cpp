@@ -1,5 +1,6 @@
 #include <torch/library.h>
 
+#include "gemm.h"
 #include "im2col.h"
 
 namespace convlab {
@@ -8,7 +9,7 @@ namespace ops {
 namespace {
 
 // Columns buffers up to 64 MiB of float32 per chunk of the batch.
-const Im2colKernels kCpuIm2col{cpu::im2col, cpu::col2im, int64_t{1} << 24};
+const Conv2dDeviceKernels kCpu{cpu::im2col, cpu::col2im, cpu::bmm, int64_t{1} << 24};
 
 at::Tensor conv2d_cpu(
     const at::Tensor& input,
@@ -19,7 +20,7 @@ at::Tensor conv2d_cpu(
     at::IntArrayRef dilation,
     int64_t groups) {
   const auto g = check_conv2d(input, weight, bias, stride, padding, dilation, groups);
-  return conv2d_im2col_gemm(input, weight, bias, g, kCpuIm2col);
+  return conv2d_forward(input, weight, bias, g, kCpu);
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
@@ -33,7 +34,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
     std::array<bool, 3> output_mask) {
   const auto g =
       check_conv2d_backward(grad_output, input, weight, stride, padding, dilation, groups);
-  return conv2d_backward_im2col_gemm(grad_output, input, weight, g, output_mask, kCpuIm2col);
+  return conv2d_backward(grad_output, input, weight, g, output_mask, kCpu);
 }
 
 } // namespace
