@@ -2,14 +2,25 @@
 // autograd and fake (meta) kernels are added from Python (ops/_autograd.py, ops/_fake.py).
 #include <torch/library.h>
 
+#include "ops/conv2d.h"
+
 TORCH_LIBRARY(convlab, m) {
+  // algorithm: "auto" (the rule table in ops/conv2d.cpp), "direct", "im2col", "winograd" or
+  // "fft".
   m.def(
       "conv2d(Tensor input, Tensor weight, Tensor? bias, int[2] stride, int[2] padding, "
-      "int[2] dilation, int groups) -> Tensor");
+      "int[2] dilation, int groups, str algorithm=\"auto\") -> Tensor");
   // Gradients not asked for in output_mask come back as empty tensors.
   m.def(
       "conv2d_backward(Tensor grad_output, Tensor input, Tensor weight, int[2] stride, "
-      "int[2] padding, int[2] dilation, int groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor)");
+      "int[2] padding, int[2] dilation, int groups, bool[3] output_mask, "
+      "str algorithm=\"auto\") -> (Tensor, Tensor, Tensor)");
+  // The algorithm a conv2d call with these arguments runs (what "auto" resolves to), or the
+  // ValueError a forced algorithm raises. Reads only shapes, so it works on any device.
+  m.def(
+      "conv2d_algorithm(Tensor input, Tensor weight, int[2] stride, int[2] padding, "
+      "int[2] dilation, int groups, str algorithm) -> str",
+      &convlab::ops::conv2d_algorithm);
   m.def(
       "max_pool2d(Tensor input, int[2] kernel_size, int[2] stride, int[2] padding, "
       "int[2] dilation, bool ceil_mode) -> (Tensor, Tensor)");

@@ -9,6 +9,13 @@ from ._extension import ExtensionBuildError, load_extension
 load_extension()
 
 from . import _autograd, _fake  # noqa: E402,F401  (registrations)
+from .algorithms import (  # noqa: E402
+    CONV2D_ALGORITHMS,
+    backward_algorithms,
+    conv2d_algorithm,
+    set_benchmark,
+    use_algorithm,
+)
 from .backends import BACKENDS, Backend, backend  # noqa: E402
 from .convert import convert  # noqa: E402
 from .functional import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: E402
@@ -16,6 +23,7 @@ from .modules import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: E4
 
 __all__ = [
     "BACKENDS",
+    "CONV2D_ALGORITHMS",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
     "Backend",
@@ -25,7 +33,11 @@ __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool2d",
     "backend",
+    "backward_algorithms",
     "conv2d",
+    "conv2d_algorithm",
     "convert",
     "max_pool2d",
+    "set_benchmark",
+    "use_algorithm",
 ]

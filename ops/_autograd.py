@@ -6,9 +6,10 @@ convlab = torch.ops.convlab
 
 
 def _conv2d_setup(ctx, inputs, output):
-    input, weight, bias, stride, padding, dilation, groups = inputs
+    input, weight, bias, stride, padding, dilation, groups, algorithm = inputs
     ctx.save_for_backward(input, weight)
     ctx.geometry = (stride, padding, dilation, groups)
+    ctx.algorithm = algorithm
     ctx.has_bias = bias is not None
 
 
@@ -16,9 +17,9 @@ def _conv2d_backward(ctx, grad_output):
     input, weight = ctx.saved_tensors
     needs = ctx.needs_input_grad
     mask = [needs[0], needs[1], ctx.has_bias and needs[2]]
-    grads = convlab.conv2d_backward(grad_output, input, weight, *ctx.geometry, mask)
+    grads = convlab.conv2d_backward(grad_output, input, weight, *ctx.geometry, mask, ctx.algorithm)
     grad_input, grad_weight, grad_bias = (g if m else None for g, m in zip(grads, mask))
-    return grad_input, grad_weight, grad_bias, None, None, None, None
+    return grad_input, grad_weight, grad_bias, None, None, None, None, None
 
 
 def _max_pool2d_setup(ctx, inputs, output):

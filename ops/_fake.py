@@ -11,7 +11,7 @@ def _require(condition: bool, message: str) -> None:
 
 
 @torch.library.register_fake("convlab::conv2d")
-def _conv2d(input, weight, bias, stride, padding, dilation, groups):
+def _conv2d(input, weight, bias, stride, padding, dilation, groups, algorithm="auto"):
     _require(input.dim() == 4, "convlab.conv2d: expected input to be a 4-D tensor (N, C, H, W)")
     _require(weight.dim() == 4, "convlab.conv2d: expected weight to be a 4-D tensor")
     _require(weight.size(1) * groups == input.size(1),
@@ -21,11 +21,14 @@ def _conv2d(input, weight, bias, stride, padding, dilation, groups):
         for i in range(2)
     )
     _require(out_h >= 1 and out_w >= 1, "convlab.conv2d: kernel larger than the padded input")
+    # A forced algorithm that cannot do the shape raises while tracing too.
+    torch.ops.convlab.conv2d_algorithm(input, weight, stride, padding, dilation, groups, algorithm)
     return input.new_empty((input.size(0), weight.size(0), out_h, out_w))
 
 
 @torch.library.register_fake("convlab::conv2d_backward")
-def _conv2d_backward(grad_output, input, weight, stride, padding, dilation, groups, output_mask):
+def _conv2d_backward(grad_output, input, weight, stride, padding, dilation, groups, output_mask,
+                     algorithm="auto"):
     def grad(mask, shape):
         return input.new_empty(shape if mask else (0,))
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from .algorithms import algorithm_argument
+
 convlab = torch.ops.convlab
 
 
@@ -55,7 +57,10 @@ def _same_padding(input, weight, stride, dilation):
     return input, padding
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+           algorithm="auto"):
+    """torch.nn.functional.conv2d on convlab's kernels; `algorithm` is one of
+    ops.CONV2D_ALGORITHMS ("auto": the rule table, or the fastest in benchmark mode)."""
     input, batched = _batched(input, "conv2d")
     stride = _pair(stride, "stride")
     dilation = _pair(dilation, "dilation")
@@ -70,7 +75,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         padding = _pair(padding, "padding")
     if not isinstance(groups, int) or isinstance(groups, bool):
         raise TypeError(f"conv2d: groups must be an int, got {groups!r}")
-    output = convlab.conv2d(input, weight, bias, stride, padding, dilation, groups)
+    algorithm = algorithm_argument(input, weight, stride, padding, dilation, groups, algorithm)
+    output = convlab.conv2d(input, weight, bias, stride, padding, dilation, groups, algorithm)
     return _unbatch(output, batched)
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On a GPU machine: build the CUDA extension, run the CUDA tests, run compute-sanitizer's
-# memcheck over a small forward/backward of every op, then the speed reading; print a summary.
+# memcheck and racecheck over a small forward/backward of every op, then the speed reading; print a summary.
 # Output also goes to $OUT (when set) so a device call brings the log back.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,7 @@ step build python3 -c "import ops, torch; print(ops.load_extension()); assert to
 step cuda_tests python3 -m pytest -q -k cuda tests/test_conv2d.py tests/test_max_pool2d.py \
   tests/test_avg_pool2d.py tests/test_adaptive_avg_pool2d.py tests/test_cuda.py tests/test_extension.py
 step memcheck compute-sanitizer --tool memcheck --error-exitcode 1 python3 scripts/sanitizer_probe.py
+step racecheck compute-sanitizer --tool racecheck --error-exitcode 1 python3 scripts/sanitizer_probe.py
 step benchmark python3 scripts/benchmark.py --device cuda
 
 echo "==== gpu_check summary"

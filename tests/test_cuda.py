@@ -1,4 +1,5 @@
-"""CUDA-only checks: half types, CPU/CUDA agreement, and the TF32 switch."""
+"""CUDA-only checks: half types, CUDA kernels against the CPU kernels over the whole test grid,
+run-to-run determinism, and the TF32 switch."""
 
 import pytest
 import torch
@@ -78,3 +79,77 @@ def test_ops_run_on_the_current_device_and_stream():
         out = ops.conv2d(x, w, None, 2, 1, 1, 2)
     stream.synchronize()
     torch.testing.assert_close(out, F.conv2d(x, w, None, 2, 1, 1, 2), **TOLERANCES[torch.float32])
+
+
+def _forward_and_grads(call, tensors, seed=0):
+    """Output and the gradient of every tensor for one fixed upstream gradient."""
+    leaves = [t.detach().clone().requires_grad_() for t in tensors]
+    out = call(*leaves)
+    out = out[0] if isinstance(out, tuple) else out
+    generator = torch.Generator().manual_seed(seed)
+    grad = torch.randn(out.shape, generator=generator, dtype=torch.float64).to(out)
+    return (out.detach(), *torch.autograd.grad(out, leaves, grad))
+
+
+def _grid():
+    """Every case of the CPU test grids as (id, call, tensors on the CPU, float64)."""
+    from tests import test_adaptive_avg_pool2d, test_avg_pool2d, test_conv2d, test_max_pool2d
+
+    for name in test_conv2d.VARIANTS:
+        x, w, b, args = test_conv2d.make_case(name, torch.float64, "cpu")
+        tensors = (x, w) if b is None else (x, w, b)
+        yield f"conv2d-{name}", lambda *t, a=args: ops.conv2d(*t, **a), tensors
+    x = test_max_pool2d.make_input(torch.float64, "cpu")
+    for name, args in test_max_pool2d.CASES.items():
+        yield (f"max_pool2d-{name}",
+               lambda t, a=args: ops.max_pool2d(t, **a, return_indices=True), (x,))
+    for name, args in test_avg_pool2d.CASES.items():
+        yield f"avg_pool2d-{name}", lambda t, a=args: ops.avg_pool2d(t, **a), (x,)
+    for size in test_adaptive_avg_pool2d.OUTPUT_SIZES:
+        yield f"adaptive-{size}", lambda t, s=size: ops.adaptive_avg_pool2d(t, s), (x,)
+
+
+GRID = list(_grid())
+
+
+@pytest.mark.parametrize("name,call,tensors", GRID, ids=[case[0] for case in GRID])
+def test_cuda_kernels_equal_the_cpu_kernels_over_the_grid(name, call, tensors):
+    """Both devices run the same element functions (csrc/ops/im2col.h, pool2d.h) in the same
+    order: pooling and the im2col/col2im data movement agree bit for bit in float64; conv
+    differs only by the GEMM's summation order."""
+    on_cpu = _forward_and_grads(call, tensors)
+    on_cuda = _forward_and_grads(call, [t.cuda() for t in tensors])
+    exact = not name.startswith("conv2d")
+    for c, g in zip(on_cpu, on_cuda):
+        torch.testing.assert_close(g.cpu(), c, rtol=0 if exact else 1e-12, atol=0 if exact else 1e-12)
+    if name.startswith("max_pool2d"):
+        torch.testing.assert_close(call(tensors[0].cuda())[1].cpu(), call(tensors[0])[1])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+@pytest.mark.parametrize("name", list(CALLS))
+def test_backward_is_bit_identical_run_to_run(name, dtype):
+    """No atomics: the gradient of every op is the same bits on every call."""
+    call, uses_weight = CALLS[name]
+    _, w = _inputs("cuda", dtype)
+    # Large enough that many thread blocks run at once (where atomics would race).
+    x = torch.randn(64, 6, 40, 40, generator=torch.Generator().manual_seed(1)).to("cuda", dtype)
+    first = _run(ops, call, uses_weight, x, w)
+    for _ in range(3):
+        again = _run(ops, call, uses_weight, x, w)
+        for a, b in zip(first, again):
+            if a is not None:
+                assert torch.equal(a, b)
+
+
+def test_tf32_choice_is_per_call_and_leaves_torch_flags_alone():
+    """The GEMM's compute type follows cudnn.allow_tf32 at each call; torch's cuBLAS flag
+    and a native matmul's precision are untouched by a convlab call in between."""
+    x, w = _inputs("cuda", torch.float32)
+    a = torch.randn(256, 256, device="cuda")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = True
+    before = a @ a
+    ops.conv2d(x, w, None, 2, 1, 1, 2)
+    assert torch.backends.cuda.matmul.allow_tf32 is False
+    assert torch.equal(a @ a, before)

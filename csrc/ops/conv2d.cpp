@@ -92,8 +92,77 @@ Conv2dGeometry check_conv2d_backward(
   return g;
 }
 
-Conv2dAlgorithm choose_conv2d_algorithm(const Conv2dGeometry&) {
-  return Conv2dAlgorithm::Im2colGemm;
+namespace {
+
+constexpr Conv2dAlgorithm kAlgorithms[] = {
+    Conv2dAlgorithm::Direct, Conv2dAlgorithm::Im2col, Conv2dAlgorithm::Winograd,
+    Conv2dAlgorithm::Fft};
+
+// Why `algorithm` cannot compute geometry `g`, or empty when it can.
+std::string unsupported_because(Conv2dAlgorithm algorithm, const Conv2dGeometry& g) {
+  if (algorithm == Conv2dAlgorithm::Winograd &&
+      (g.kernel_h != 3 || g.kernel_w != 3 || g.stride_h != 1 || g.stride_w != 1 ||
+       g.dilation_h != 1 || g.dilation_w != 1)) {
+    return c10::str(
+        "winograd needs a 3x3 kernel with stride 1 and dilation 1, got a ", g.kernel_h, "x",
+        g.kernel_w, " kernel with stride (", g.stride_h, ", ", g.stride_w, ") and dilation (",
+        g.dilation_h, ", ", g.dilation_w, ")");
+  }
+  return "";
+}
+
+// The rule table behind "auto", from convlab's own timings (README, "Choosing an
+// algorithm"): Winograd wherever it applies and the layer has channels enough to amortise
+// its transforms, direct for layers too small for a GEMM to pay off, im2col otherwise.
+Conv2dAlgorithm rule_table(const Conv2dGeometry& g) {
+  if (unsupported_because(Conv2dAlgorithm::Winograd, g).empty() &&
+      g.in_channels_per_group() >= 16 && g.out_channels_per_group() >= 16) {
+    return Conv2dAlgorithm::Winograd;
+  }
+  if (g.patch_size() * g.out_channels_per_group() < 64) {
+    return Conv2dAlgorithm::Direct;
+  }
+  return Conv2dAlgorithm::Im2col;
+}
+
+} // namespace
+
+const char* conv2d_algorithm_name(Conv2dAlgorithm algorithm) {
+  switch (algorithm) {
+    case Conv2dAlgorithm::Direct: return "direct";
+    case Conv2dAlgorithm::Im2col: return "im2col";
+    case Conv2dAlgorithm::Winograd: return "winograd";
+    case Conv2dAlgorithm::Fft: return "fft";
+  }
+  TORCH_INTERNAL_ASSERT(false, "unknown conv2d algorithm");
+}
+
+Conv2dAlgorithm choose_conv2d_algorithm(const Conv2dGeometry& g, c10::string_view requested) {
+  if (requested == "auto") {
+    return rule_table(g);
+  }
+  for (const auto algorithm : kAlgorithms) {
+    if (requested == conv2d_algorithm_name(algorithm)) {
+      const auto reason = unsupported_because(algorithm, g);
+      TORCH_CHECK_VALUE(reason.empty(), "convlab.conv2d: algorithm '", requested, "' cannot do this convolution: ", reason);
+      return algorithm;
+    }
+  }
+  TORCH_CHECK_VALUE(
+      false, "convlab.conv2d: algorithm must be one of 'auto', 'direct', 'im2col', 'winograd', "
+      "'fft'; got '", requested, "'");
+}
+
+std::string conv2d_algorithm(
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    at::IntArrayRef stride,
+    at::IntArrayRef padding,
+    at::IntArrayRef dilation,
+    int64_t groups,
+    c10::string_view requested) {
+  const auto g = check_conv2d(input, weight, std::nullopt, stride, padding, dilation, groups);
+  return conv2d_algorithm_name(choose_conv2d_algorithm(g, requested));
 }
 
 at::Tensor conv2d_forward(
@@ -101,10 +170,13 @@ at::Tensor conv2d_forward(
     const at::Tensor& weight,
     const std::optional<at::Tensor>& bias,
     const Conv2dGeometry& g,
+    c10::string_view requested,
     const Conv2dDeviceKernels& device) {
-  switch (choose_conv2d_algorithm(g)) {
-    case Conv2dAlgorithm::Im2colGemm:
-      return conv2d_im2col_gemm(input, weight, bias, g, device);
+  switch (choose_conv2d_algorithm(g, requested)) {
+    case Conv2dAlgorithm::Direct: return conv2d_direct(input, weight, bias, g, device);
+    case Conv2dAlgorithm::Im2col: return conv2d_im2col_gemm(input, weight, bias, g, device);
+    case Conv2dAlgorithm::Winograd: return conv2d_winograd(input, weight, bias, g, device);
+    case Conv2dAlgorithm::Fft: return conv2d_fft(input, weight, bias, g);
   }
   TORCH_INTERNAL_ASSERT(false, "unknown conv2d algorithm");
 }
@@ -115,12 +187,33 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward(
     const at::Tensor& weight,
     const Conv2dGeometry& g,
     std::array<bool, 3> output_mask,
+    c10::string_view requested,
     const Conv2dDeviceKernels& device) {
-  switch (choose_conv2d_algorithm(g)) {
-    case Conv2dAlgorithm::Im2colGemm:
+  switch (choose_conv2d_algorithm(g, requested)) {
+    case Conv2dAlgorithm::Direct:
+      return conv2d_backward_direct(grad_output, input, weight, g, output_mask, device);
+    case Conv2dAlgorithm::Im2col:
       return conv2d_backward_im2col_gemm(grad_output, input, weight, g, output_mask, device);
+    case Conv2dAlgorithm::Winograd:
+      return conv2d_backward_winograd(grad_output, input, weight, g, output_mask, device);
+    case Conv2dAlgorithm::Fft:
+      return conv2d_backward_fft(grad_output, input, weight, g, output_mask);
   }
   TORCH_INTERNAL_ASSERT(false, "unknown conv2d algorithm");
+}
+
+at::Tensor unused_gradient(const at::Tensor& like) {
+  return at::empty({0}, like.options());
+}
+
+at::ScalarType accumulate_type(const at::Tensor& t) {
+  const auto type = t.scalar_type();
+  return (type == at::kHalf || type == at::kBFloat16) ? at::kFloat : type;
+}
+
+at::Tensor conv2d_grad_bias(const at::Tensor& grad_output) {
+  return at::sum(grad_output, {0, 2, 3}, false, accumulate_type(grad_output))
+      .to(grad_output.scalar_type());
 }
 
 } // namespace ops

@@ -11,19 +11,13 @@ namespace {
 int64_t samples_per_chunk(const Conv2dGeometry& g, const Conv2dDeviceKernels& device) {
   const int64_t per_sample =
       std::max<int64_t>(1, g.in_channels * g.kernel_h * g.kernel_w * g.out_h * g.out_w);
-  return std::max<int64_t>(1, std::min(g.batch, device.max_column_elements / per_sample));
+  return std::max<int64_t>(1, std::min(g.batch, device.max_workspace_elements / per_sample));
 }
 
 Conv2dGeometry with_batch(const Conv2dGeometry& g, int64_t batch) {
   Conv2dGeometry chunk = g;
   chunk.batch = batch;
   return chunk;
-}
-
-// Half types accumulate reductions in float32.
-at::ScalarType accumulate_type(const at::Tensor& t) {
-  const auto type = t.scalar_type();
-  return (type == at::kHalf || type == at::kBFloat16) ? at::kFloat : type;
 }
 
 } // namespace
@@ -70,13 +64,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, device);
 
-  // Gradients not asked for are empty, each its own tensor (outputs must not alias).
-  auto unused = [&] { return at::empty({0}, input.options()); };
   // col2im writes every element of grad_input, so it needs no zero fill.
-  auto grad_input = output_mask[0] ? at::empty_like(x) : unused();
+  auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);
   auto grad_weight = output_mask[1]
       ? at::zeros(w.sizes(), weight.options().dtype(accumulate_type(weight)))
-      : unused();
+      : unused_gradient(x);
 
   if (output_mask[0] || output_mask[1]) {
     for (int64_t first = 0; first < g.batch; first += chunk) {
@@ -106,9 +98,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
   if (output_mask[1]) {
     grad_weight = grad_weight.view(weight.sizes()).to(weight.scalar_type());
   }
-  auto grad_bias = output_mask[2]
-      ? at::sum(go, {0, 2, 3}, false, accumulate_type(go)).to(go.scalar_type())
-      : unused();
+  auto grad_bias = output_mask[2] ? conv2d_grad_bias(go) : unused_gradient(x);
   return {grad_input, grad_weight, grad_bias};
 }
 

@@ -27,8 +27,8 @@ template <typename scalar_t>
 C10_HOST_DEVICE inline scalar_t im2col_value(
     const scalar_t* plane, const Conv2dGeometry& g, int64_t ki, int64_t kj, int64_t oh,
     int64_t ow) {
-  const int64_t ih = oh * g.stride_h - g.pad_h + ki * g.dilation_h;
-  const int64_t iw = ow * g.stride_w - g.pad_w + kj * g.dilation_w;
+  const int64_t ih = tap_position(oh, ki, g.stride_h, g.pad_h, g.dilation_h);
+  const int64_t iw = tap_position(ow, kj, g.stride_w, g.pad_w, g.dilation_w);
   const bool inside = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
   return inside ? plane[ih * g.in_w + iw] : scalar_t(0);
 }

@@ -9,6 +9,12 @@
 namespace convlab {
 namespace ops {
 
+// Input position read by kernel tap k of output o along one axis (may lie in the padding).
+C10_HOST_DEVICE inline int64_t tap_position(
+    int64_t o, int64_t k, int64_t stride, int64_t pad, int64_t dilation) {
+  return o * stride - pad + k * dilation;
+}
+
 // Outputs [begin, end) along one axis.
 struct OutputRange {
   int64_t begin, end;

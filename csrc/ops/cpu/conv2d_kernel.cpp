@@ -1,15 +1,18 @@
 #include <torch/library.h>
 
 #include "gemm.h"
-#include "im2col.h"
+#include "conv2d_loops.h"
 
 namespace convlab {
 namespace ops {
 
 namespace {
 
-// Columns buffers up to 64 MiB of float32 per chunk of the batch.
-const Conv2dDeviceKernels kCpu{cpu::im2col, cpu::col2im, cpu::bmm, int64_t{1} << 24};
+// Workspace (im2col columns, Winograd tiles) up to 64 MiB of float32 per chunk of the batch.
+const Conv2dDeviceKernels kCpu{
+    cpu::im2col, cpu::col2im, cpu::direct_conv, cpu::direct_conv_grad_input,
+    cpu::direct_conv_grad_weight, cpu::winograd_filters, cpu::winograd_inputs,
+    cpu::winograd_outputs, cpu::bmm, int64_t{1} << 24};
 
 at::Tensor conv2d_cpu(
     const at::Tensor& input,
@@ -18,9 +21,10 @@ at::Tensor conv2d_cpu(
     at::IntArrayRef stride,
     at::IntArrayRef padding,
     at::IntArrayRef dilation,
-    int64_t groups) {
+    int64_t groups,
+    c10::string_view algorithm) {
   const auto g = check_conv2d(input, weight, bias, stride, padding, dilation, groups);
-  return conv2d_forward(input, weight, bias, g, kCpu);
+  return conv2d_forward(input, weight, bias, g, algorithm, kCpu);
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
@@ -31,10 +35,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
     at::IntArrayRef padding,
     at::IntArrayRef dilation,
     int64_t groups,
-    std::array<bool, 3> output_mask) {
+    std::array<bool, 3> output_mask,
+    c10::string_view algorithm) {
   const auto g =
       check_conv2d_backward(grad_output, input, weight, stride, padding, dilation, groups);
-  return conv2d_backward(grad_output, input, weight, g, output_mask, kCpu);
+  return conv2d_backward(grad_output, input, weight, g, output_mask, algorithm, kCpu);
 }
 
 } // namespace

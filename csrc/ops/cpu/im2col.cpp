@@ -1,4 +1,4 @@
-#include "im2col.h"
+#include "conv2d_loops.h"
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>

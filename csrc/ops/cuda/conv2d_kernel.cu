@@ -2,15 +2,18 @@
 #include <torch/library.h>
 
 #include "gemm.h"
-#include "im2col.h"
+#include "conv2d_loops.h"
 
 namespace convlab {
 namespace ops {
 
 namespace {
 
-// Columns buffers up to 1 GiB of float32 per chunk of the batch.
-const Conv2dDeviceKernels kCuda{cuda::im2col, cuda::col2im, cuda::bmm, int64_t{1} << 28};
+// Workspace (im2col columns, Winograd tiles) up to 1 GiB of float32 per chunk of the batch.
+const Conv2dDeviceKernels kCuda{
+    cuda::im2col, cuda::col2im, cuda::direct_conv, cuda::direct_conv_grad_input,
+    cuda::direct_conv_grad_weight, cuda::winograd_filters, cuda::winograd_inputs,
+    cuda::winograd_outputs, cuda::bmm, int64_t{1} << 28};
 
 at::Tensor conv2d_cuda(
     const at::Tensor& input,
@@ -19,10 +22,11 @@ at::Tensor conv2d_cuda(
     at::IntArrayRef stride,
     at::IntArrayRef padding,
     at::IntArrayRef dilation,
-    int64_t groups) {
+    int64_t groups,
+    c10::string_view algorithm) {
   const auto g = check_conv2d(input, weight, bias, stride, padding, dilation, groups);
   const c10::cuda::CUDAGuard device_guard(input.device());
-  return conv2d_forward(input, weight, bias, g, kCuda);
+  return conv2d_forward(input, weight, bias, g, algorithm, kCuda);
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cuda(
@@ -33,11 +37,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cuda(
     at::IntArrayRef padding,
     at::IntArrayRef dilation,
     int64_t groups,
-    std::array<bool, 3> output_mask) {
+    std::array<bool, 3> output_mask,
+    c10::string_view algorithm) {
   const auto g =
       check_conv2d_backward(grad_output, input, weight, stride, padding, dilation, groups);
   const c10::cuda::CUDAGuard device_guard(input.device());
-  return conv2d_backward(grad_output, input, weight, g, output_mask, kCuda);
+  return conv2d_backward(grad_output, input, weight, g, output_mask, algorithm, kCuda);
 }
 
 } // namespace

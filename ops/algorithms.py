@@ -1,0 +1,105 @@
+"""How a convolution is computed: the algorithm names, benchmark mode, and what a call runs.
+
+The choice itself lives in one place, csrc/ops/conv2d.cpp: a named algorithm is checked there
+(a ValueError says why it cannot do a shape) and "auto" follows its rule table. Benchmark
+mode, like ``torch.backends.cudnn.benchmark``, instead times every algorithm that can do a
+shape once per process and passes the fastest by name."""
+
+import statistics
+import time
+
+import torch
+
+convlab = torch.ops.convlab
+
+CONV2D_ALGORITHMS = ("auto", "direct", "im2col", "winograd", "fft")
+# Winograd's grad_weight is a convolution with a kernel as large as the output, which
+# Winograd's 3x3 tiles cannot do: it runs through im2col (csrc/ops/conv2d_winograd.cpp).
+_BACKWARD = {"winograd": {"grad_input": "winograd", "grad_weight": "im2col"}}
+
+_benchmark = False
+_fastest: dict[tuple, str] = {}
+
+
+def set_benchmark(enabled: bool) -> None:
+    """Time every applicable algorithm for each new (device, dtype, shape) and use the
+    fastest for calls with algorithm="auto", for the rest of the process."""
+    global _benchmark
+    _benchmark = bool(enabled)
+
+
+def benchmark_enabled() -> bool:
+    return _benchmark
+
+
+def check_algorithm(algorithm) -> str:
+    if algorithm not in CONV2D_ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {CONV2D_ALGORITHMS}, got {algorithm!r}")
+    return algorithm
+
+
+def algorithm_argument(input, weight, stride, padding, dilation, groups, algorithm) -> str:
+    """What ops.conv2d passes to the op: the fastest algorithm's name in benchmark mode,
+    else `algorithm` itself ("auto" is resolved by the op)."""
+    check_algorithm(algorithm)
+    if algorithm == "auto" and _benchmark and not _tracing(input):
+        key = (input.device, input.dtype, tuple(input.shape), tuple(weight.shape), tuple(stride),
+               tuple(padding), tuple(dilation), groups)
+        if key not in _fastest:
+            _fastest[key] = _time_all(input, weight, stride, padding, dilation, groups)
+        return _fastest[key]
+    return algorithm
+
+
+def conv2d_algorithm(input, weight, stride, padding, dilation, groups, algorithm="auto") -> str:
+    """The algorithm a convlab conv2d call with these (op-level) arguments runs; raises the
+    ValueError a forced algorithm that cannot do the shape raises."""
+    chosen = algorithm_argument(input, weight, stride, padding, dilation, groups, algorithm)
+    return convlab.conv2d_algorithm(input, weight, stride, padding, dilation, groups, chosen)
+
+
+def use_algorithm(model: torch.nn.Module, algorithm: str) -> torch.nn.Module:
+    """Make every convlab Conv2d of `model` use `algorithm`; returns the model."""
+    from .modules import Conv2d
+
+    check_algorithm(algorithm)
+    for module in model.modules():
+        if isinstance(module, Conv2d):
+            module.algorithm = algorithm
+    return model
+
+
+def backward_algorithms(forward: str) -> dict[str, str]:
+    """Which algorithm computes each gradient when the forward ran `forward`."""
+    return _BACKWARD.get(forward, {"grad_input": forward, "grad_weight": forward})
+
+
+def _tracing(input) -> bool:
+    # Under torch.compile or fake tensors nothing can be timed; the rule table decides.
+    return torch.compiler.is_compiling() or isinstance(input, torch._subclasses.FakeTensor)
+
+
+def _time_all(input, weight, stride, padding, dilation, groups) -> str:
+    """The fastest applicable algorithm for one forward + backward on random data of these
+    shapes (median of 3 after a warm-up)."""
+    x = torch.randn(input.shape, device=input.device, dtype=input.dtype)
+    w = torch.randn(weight.shape, device=weight.device, dtype=weight.dtype)
+    args = (stride, padding, dilation, groups)
+    times = {}
+    for name in CONV2D_ALGORITHMS[1:]:
+        try:
+            convlab.conv2d_algorithm(x, w, *args, name)
+        except ValueError:
+            continue
+        samples = []
+        for _ in range(4):
+            if x.is_cuda:
+                torch.cuda.synchronize(x.device)
+            started = time.perf_counter()
+            out = convlab.conv2d(x, w, None, *args, name)
+            convlab.conv2d_backward(out, x, w, *args, [True, True, False], name)
+            if x.is_cuda:
+                torch.cuda.synchronize(x.device)
+            samples.append(time.perf_counter() - started)
+        times[name] = statistics.median(samples[1:])
+    return min(times, key=times.get)
