@@ -111,16 +111,21 @@ std::string unsupported_because(Conv2dAlgorithm algorithm, const Conv2dGeometry&
   return "";
 }
 
-// The rule table behind "auto", from convlab's own timings (README, "Choosing an
-// algorithm"): Winograd wherever it applies and the layer has channels enough to amortise
-// its transforms, direct for layers too small for a GEMM to pay off, im2col otherwise.
+// The rule table behind "auto", read off benchmarks/conv_algorithms.py on this project's 2-core
+// CPU (README, "Choosing an algorithm"); the GPU uses it too until measured there.
+// - Winograd: 3x3 stride-1 layers with outputs of at least 16x16 and 16+ channels each way
+//   (VGG-16's 64->64 at 32x32: 1.7x faster than im2col). Below 16x16 its 6x6 tiles waste
+//   work on the border (VGG-16's 512->512 at 2x2: 7x slower than im2col).
+// - FFT: single-channel inputs with kernels of 5x5 or more (LeNet-5's C1: 1.8x faster than
+//   im2col); with more channels the per-frequency products cost more than the GEMM.
+// - im2col everywhere else. Direct never won: it is the readable reference.
 Conv2dAlgorithm rule_table(const Conv2dGeometry& g) {
-  if (unsupported_because(Conv2dAlgorithm::Winograd, g).empty() &&
+  if (unsupported_because(Conv2dAlgorithm::Winograd, g).empty() && g.out_h * g.out_w >= 256 &&
       g.in_channels_per_group() >= 16 && g.out_channels_per_group() >= 16) {
     return Conv2dAlgorithm::Winograd;
   }
-  if (g.patch_size() * g.out_channels_per_group() < 64) {
-    return Conv2dAlgorithm::Direct;
+  if (g.in_channels == 1 && g.kernel_h * g.kernel_w >= 25) {
+    return Conv2dAlgorithm::Fft;
   }
   return Conv2dAlgorithm::Im2col;
 }
