@@ -45,3 +45,22 @@ def test_fit_runs_functional_calls_on_the_chosen_backend(functional_backend):
         assert counts["torch_calls"] == 0 and counts["convlab_calls"] > 0, counts
     else:
         assert counts["convlab_calls"] == 0 and counts["torch_calls"] > 0, counts
+
+
+def test_compiled_classifier_traces_the_model_with_convlab_ops():
+    # Dynamo cannot enter the `with ops.backend(...)` in forward itself (a graph break
+    # there), but it traces the model inside it under the mode, into convlab's ops.
+    graphs = []
+
+    def record(graph_module, example_inputs):
+        graphs.append(graph_module.code)
+        return graph_module.forward
+
+    torch.manual_seed(0)
+    module = Classifier(FunctionalNet(), 3, None, {"name": "none"}, functional_backend="custom")
+    x = torch.randn(2, 1, 10, 10)
+    out = torch.compile(module, backend=record)(x)
+    code = "".join(graphs)
+    assert "torch.ops.convlab.max_pool2d" in code and "torch.ops.convlab.adaptive_avg_pool2d" in code
+    assert "max_pool2d_with_indices" not in code and "torch.conv2d" not in code
+    torch.testing.assert_close(out, module(x), rtol=0, atol=0)
