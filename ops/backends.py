@@ -37,13 +37,20 @@ class Backend:
         return (self.Conv2d, self.MaxPool2d, self.AvgPool2d, self.AdaptiveAvgPool2d)
 
     def __enter__(self) -> "Backend":
+        # A fresh mode per block: the Backend is one shared frozen object, and blocks nest.
         mode = BackendMode(self)
         mode.__enter__()
-        _entered.__dict__.setdefault("modes", []).append(mode)
+        _entered_modes().append(mode)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        _entered.modes.pop().__exit__(*exc_info)
+        _entered_modes().pop().__exit__(*exc_info)
+
+
+def _entered_modes() -> list:
+    if not hasattr(_entered, "modes"):
+        _entered.modes = []
+    return _entered.modes
 
 
 _BY_NAME = {
