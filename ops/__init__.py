@@ -2,6 +2,10 @@
 
 Importing this package builds (first time) and loads the C++/CUDA extension, which
 registers ``torch.ops.convlab.*``, then adds their autograd and fake kernels.
+
+Two ways to run a model on a backend: ``ops.convert(model, name)`` swaps its conv/pool
+modules; ``with ops.backend(name):`` runs every conv/pool call in the block on that backend,
+torch.nn.functional calls included (``ops.mode``).
 """
 
 from ._extension import ExtensionBuildError, load_extension

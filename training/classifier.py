@@ -9,19 +9,25 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from matplotlib.figure import Figure
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
+import ops
+
 from .schedules import make_scheduler
 
 
 class Classifier(L.LightningModule):
     def __init__(self, model: nn.Module, num_classes: int, optimizer, scheduler: dict,
-                 run_params: dict | None = None):
+                 run_params: dict | None = None, functional_backend: str | None = None):
         """`optimizer` is a partial taking the parameters (Hydra `_partial_: true`);
-        `scheduler` the schedule's settings (see schedules.make_scheduler)."""
+        `scheduler` the schedule's settings (see schedules.make_scheduler);
+        `functional_backend`, when given, runs the forward inside
+        `with ops.backend(functional_backend):`, so that the model's torch.nn.functional
+        conv/pool calls run on that backend too, not only its layers."""
         super().__init__()
         self.model = model
         self.optimizer_factory = optimizer
         self.scheduler_settings = dict(scheduler)
         self.run_params = run_params or {}
+        self.functional_backend = functional_backend
         # ModuleDict keys may not shadow Module attributes such as `train`.
         self.accuracy = nn.ModuleDict(
             {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro")
@@ -30,7 +36,10 @@ class Classifier(L.LightningModule):
         self._params_logged = False
 
     def forward(self, x):
-        return self.model(x)
+        if self.functional_backend is None:
+            return self.model(x)
+        with ops.backend(self.functional_backend):
+            return self.model(x)
 
     def _step(self, batch, stage):
         images, labels = batch

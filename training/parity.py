@@ -45,10 +45,12 @@ def _twin_models(cfg: DictConfig, data, seed: int):
 
 
 def _train_one(cfg, data, model, backend, seed, output_dir):
-    counts = count_layer_ops(model, *next(iter(data.train_dataloader())))
+    module = make_classifier(cfg, model, data, backend)
+    # Counted the way training runs the model: inside the classifier's backend mode, if any.
+    counts = count_layer_ops(model, *next(iter(data.train_dataloader())),
+                             functional=module.functional_backend)
     history = EpochHistory()
     L.seed_everything(seed, workers=True)  # same data order, augmentation and dropout
-    module = make_classifier(cfg, model, data, backend)
     trainer = make_trainer(
         cfg, output_dir / "runs" / f"seed{seed}_{backend}", callbacks=[history],
         logger_overrides={"save_dir": str(output_dir / "tensorboard"), "name": "",
