@@ -1,0 +1,164 @@
+"""Every conv algorithm (direct, im2col, winograd, fft) against torch.nn.functional on the
+conv test grid (the shapes each can do), gradcheck and opcheck per algorithm, and how an
+algorithm is chosen: forced, "auto", benchmark mode, per layer."""
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import ops
+from ops.functional import _pair
+from tests.reference import DEVICES, TOLERANCES, assert_matches_reference
+from tests.test_conv2d import VARIANTS, make_case
+
+ALGORITHMS = ops.CONV2D_ALGORITHMS[1:]
+
+# float32 tolerances, measured on this grid against a float64 reference (largest absolute
+# error of the outputs): im2col 1.2e-5, direct 1.7e-5, fft 8.0e-6, winograd 5.4e-5. Winograd
+# F(4x4, 3x3) pays for its fewer multiplies with transforms whose coefficients (up to 8 and
+# down to 1/24) round several times: about 4x im2col's error.
+FLOAT32 = {
+    "direct": dict(rtol=1e-4, atol=5e-5),
+    "im2col": dict(rtol=1e-4, atol=5e-5),
+    "fft": dict(rtol=1e-4, atol=5e-5),
+    "winograd": dict(rtol=1e-4, atol=2e-4),
+}
+
+
+def op_args(args):
+    return (_pair(args["stride"], "stride"), _pair(args["padding"], "padding"),
+            _pair(args["dilation"], "dilation"), args["groups"])
+
+
+def can_do(algorithm, x, w, args):
+    try:
+        ops.conv2d_algorithm(x, w, *op_args(args), algorithm)
+    except ValueError:
+        return False
+    return True
+
+
+def grid():
+    for algorithm in ALGORITHMS:
+        for name in VARIANTS:
+            x, w, _, args = make_case(name, torch.float64, "cpu")
+            if can_do(algorithm, x, w, args):
+                yield algorithm, name
+
+
+GRID = list(grid())
+
+
+def test_every_algorithm_has_shapes_on_the_grid():
+    assert {algorithm for algorithm, _ in GRID} == set(ALGORITHMS)
+    assert len([1 for algorithm, _ in GRID if algorithm == "winograd"]) >= 8
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("algorithm,name", GRID)
+def test_forward_and_gradients_match_torch(algorithm, name, dtype, device):
+    x, w, b, args = make_case(name, dtype, device)
+    tensors = (x, w) if b is None else (x, w, b)
+    tolerance = FLOAT32[algorithm] if dtype == torch.float32 else TOLERANCES[dtype]
+    assert_matches_reference(
+        lambda *t: ops.conv2d(*t, **args, algorithm=algorithm),
+        lambda *t: F.conv2d(*t, **args), tensors, dtype, tolerance=tolerance)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_gradcheck_and_opcheck(algorithm, device):
+    x, w, b, args = make_case("pad1" if algorithm == "winograd" else "mixed_a", torch.float64, device)
+    x, w, b = (t[:2].detach().requires_grad_() for t in (x, w, b))
+    if args["groups"] > 1:  # two filters, one per group
+        w = w.detach()[:2].requires_grad_()
+    assert torch.autograd.gradcheck(
+        lambda *t: ops.conv2d(*t, **args, algorithm=algorithm), (x, w, b))
+    torch.library.opcheck(torch.ops.convlab.conv2d.default, (x, w, b, *op_args(args), algorithm))
+    out = ops.conv2d(x, w, b, **args, algorithm=algorithm)
+    torch.library.opcheck(
+        torch.ops.convlab.conv2d_backward.default,
+        (torch.randn_like(out), x.detach(), w.detach(), *op_args(args), [True, True, True], algorithm))
+
+
+def test_winograd_takes_any_padding_and_groups():
+    x = torch.randn(2, 4, 10, 7, dtype=torch.float64)
+    w = torch.randn(6, 2, 3, 3, dtype=torch.float64)
+    for padding in [0, 1, 2, 3, 5, (4, 0)]:
+        assert_matches_reference(
+            lambda *t: ops.conv2d(*t, padding=padding, groups=2, algorithm="winograd"),
+            lambda *t: F.conv2d(*t, padding=padding, groups=2), (x, w), torch.float64)
+
+
+def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
+    x, w = torch.randn(1, 2, 9, 9), torch.randn(3, 2, 5, 5)
+    with pytest.raises(ValueError, match=r"winograd needs a 3x3 kernel with stride 1.*5x5"):
+        ops.conv2d(x, w, algorithm="winograd")
+    with pytest.raises(ValueError, match=r"stride \(2, 2\)"):
+        ops.conv2d(x, torch.randn(3, 2, 3, 3), stride=2, algorithm="winograd")
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        ops.conv2d(x, w, algorithm="gemm")
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        torch.ops.convlab.conv2d(x, w, None, [1, 1], [0, 0], [1, 1], 1, "gemm")
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        ops.Conv2d(2, 3, 3, algorithm="cudnn")
+
+
+@pytest.mark.parametrize("kernel,stride,channels,size,expected", [
+    (3, 1, 64, 32, "winograd"),  # VGG-16's second layer
+    (3, 1, 512, 2, "im2col"),  # VGG-16's last layers: tiles larger than the output
+    (3, 1, 3, 32, "im2col"),  # too few input channels to amortise the transforms
+    (3, 2, 64, 32, "im2col"),  # strided: Winograd cannot
+    (5, 1, 1, 32, "fft"),  # LeNet-5's C1
+    (5, 1, 6, 14, "im2col"),  # LeNet-5's C3
+])
+def test_auto_follows_the_rule_table(kernel, stride, channels, size, expected):
+    x = torch.randn(1, channels, size, size)
+    w = torch.randn(64, channels, kernel, kernel)
+    assert ops.conv2d_algorithm(x, w, [stride] * 2, [1, 1], [1, 1], 1) == expected
+
+
+def test_auto_picks_only_algorithms_that_can_do_the_shape():
+    for name in VARIANTS:
+        x, w, _, args = make_case(name, torch.float64, "cpu")
+        chosen = ops.conv2d_algorithm(x, w, *op_args(args), "auto")
+        assert can_do(chosen, x, w, args), (name, chosen)
+
+
+def test_benchmark_mode_times_applicable_algorithms_once_and_caches(monkeypatch):
+    from ops import algorithms
+
+    timed = []
+    real = algorithms._time_all
+    monkeypatch.setattr(algorithms, "_time_all", lambda *a: timed.append(a[1].shape) or real(*a))
+    monkeypatch.setattr(algorithms, "_fastest", {})
+    ops.set_benchmark(True)
+    try:
+        for kernel in (3, 5):
+            x, w = torch.randn(2, 16, 12, 12), torch.randn(16, 16, kernel, kernel)
+            for _ in range(2):
+                chosen = ops.conv2d_algorithm(x, w, [1, 1], [1, 1], [1, 1], 1)
+                assert chosen in ALGORITHMS and (kernel == 3 or chosen != "winograd")
+                torch.testing.assert_close(ops.conv2d(x, w, padding=1), F.conv2d(x, w, padding=1),
+                                           **FLOAT32["winograd"])
+    finally:
+        ops.set_benchmark(False)
+    assert timed == [(16, 16, 3, 3), (16, 16, 5, 5)]
+
+
+def test_layers_keep_their_algorithm_and_state_dicts_do_not_change():
+    layer = ops.Conv2d(4, 6, 3, padding=1, algorithm="winograd")
+    assert "algorithm='winograd'" in repr(layer)
+    native = nn.Conv2d(4, 6, 3, padding=1)
+    layer.load_state_dict(native.state_dict())
+    assert set(layer.state_dict()) == set(native.state_dict())
+    x = torch.randn(2, 4, 8, 8)
+    torch.testing.assert_close(layer(x), native(x), **FLOAT32["winograd"])
+    model = ops.convert(nn.Sequential(nn.Conv2d(4, 6, 3), nn.Conv2d(6, 6, 5)), "custom")
+    assert [m.algorithm for m in model] == ["auto", "auto"]
+    ops.use_algorithm(model, "fft")
+    assert [m.algorithm for m in model] == ["fft", "fft"]
+    with pytest.raises(ValueError, match="winograd needs"):
+        ops.use_algorithm(model, "winograd")(x)
