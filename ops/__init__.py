@@ -17,6 +17,7 @@ from .algorithms import (  # noqa: E402
     CONV2D_ALGORITHMS,
     backward_algorithms,
     conv2d_algorithm,
+    recording_algorithms,
     set_benchmark,
     use_algorithm,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "conv2d_algorithm",
     "convert",
     "max_pool2d",
+    "recording_algorithms",
     "set_benchmark",
     "use_algorithm",
 ]

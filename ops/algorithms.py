@@ -5,6 +5,7 @@ The choice itself lives in one place, csrc/ops/conv2d.cpp: a named algorithm is 
 mode, like ``torch.backends.cudnn.benchmark``, instead times every algorithm that can do a
 shape once per process and passes the fastest by name."""
 
+import contextlib
 import statistics
 import time
 
@@ -19,6 +20,8 @@ _BACKWARD = {"winograd": {"grad_input": "winograd", "grad_weight": "im2col"}}
 
 _benchmark = False
 _fastest: dict[tuple, str] = {}
+# While `recording_algorithms()` is active: what each conv2d call ran, in call order.
+_recorded: list | None = None
 
 
 def set_benchmark(enabled: bool) -> None:
@@ -67,6 +70,27 @@ def use_algorithm(model: torch.nn.Module, algorithm: str) -> torch.nn.Module:
         if isinstance(module, Conv2d):
             module.algorithm = algorithm
     return model
+
+
+@contextlib.contextmanager
+def recording_algorithms():
+    """Collect, for every convlab conv2d call in the block, a dict with its input shape and
+    the algorithms of its forward and of each gradient (ops.conv2d fills the list)."""
+    global _recorded
+    outer, _recorded = _recorded, []
+    try:
+        yield _recorded
+    finally:
+        _recorded = outer
+
+
+def note_call(input, weight, stride, padding, dilation, groups, algorithm) -> None:
+    """Called by ops.conv2d with the op's arguments; records them while recording."""
+    if _recorded is None or _tracing(input):
+        return
+    forward = convlab.conv2d_algorithm(input, weight, stride, padding, dilation, groups, algorithm)
+    _recorded.append({"input": list(input.shape), "weight": list(weight.shape),
+                      "forward": forward, **backward_algorithms(forward)})
 
 
 def backward_algorithms(forward: str) -> dict[str, str]:

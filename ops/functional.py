@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from .algorithms import algorithm_argument
+from .algorithms import algorithm_argument, note_call
 
 convlab = torch.ops.convlab
 
@@ -76,6 +76,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     if not isinstance(groups, int) or isinstance(groups, bool):
         raise TypeError(f"conv2d: groups must be an int, got {groups!r}")
     algorithm = algorithm_argument(input, weight, stride, padding, dilation, groups, algorithm)
+    note_call(input, weight, stride, padding, dilation, groups, algorithm)
     output = convlab.conv2d(input, weight, bias, stride, padding, dilation, groups, algorithm)
     return _unbatch(output, batched)
 

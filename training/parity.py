@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
 from .op_counter import backend_check, count_layer_ops
-from .run import build_data_and_model, make_classifier, make_trainer, model_for
+from .run import build_data_and_model, make_classifier, make_trainer, model_for, set_benchmark
 
 class EpochHistory(Callback):
     """Validation accuracy/loss and wall time of every epoch."""
@@ -135,6 +135,7 @@ def run_parity(cfg: DictConfig) -> dict:
     output_dir.mkdir(parents=True, exist_ok=True)
     data, _ = build_data_and_model(cfg, backend="native")
     data.setup("fit")
+    set_benchmark(cfg)
     runs = []
     for seed in cfg.parity.seeds:
         for backend, model in _twin_models(cfg, data, seed).items():

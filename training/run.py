@@ -1,6 +1,7 @@
 """One training run from a composed config: build data and model, fit, test the best
 checkpoint, write metrics. train.py is a thin Hydra entry point around `train`."""
 
+import copy
 import json
 import secrets
 import time
@@ -8,13 +9,16 @@ from datetime import datetime
 from pathlib import Path
 
 import lightning as L
+import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig, OmegaConf
 
+import ops
 from models import build_model
 
+from .algorithm_report import AlgorithmReport
 from .classifier import Classifier
 from .errors import UserError
 
@@ -44,12 +48,37 @@ def model_for(cfg: DictConfig, data, backend: str | None = None):
     """A freshly initialised cfg.model sized to `data`, with `backend`'s (or cfg.op.backend's)
     layers."""
     options = {key: value for key, value in cfg.model.items() if key != "name"}
+    backend = backend or cfg.op.backend
     try:
-        return build_model(cfg.model.name, backend=backend or cfg.op.backend,
-                           num_classes=data.num_classes, in_channels=data.in_channels,
-                           image_size=data.image_size, **options)
+        model = build_model(cfg.model.name, backend=backend, num_classes=data.num_classes,
+                            in_channels=data.in_channels, image_size=data.image_size, **options)
     except (ValueError, TypeError) as error:
         raise UserError(f"cannot build model {cfg.model.name!r}: {error}") from error
+    if backend == "custom":
+        try:
+            ops.use_algorithm(model, cfg.op.algorithm)
+            if cfg.op.algorithm != "auto":
+                _probe_on_meta(model, data)
+        except ValueError as error:
+            raise UserError(f"op.algorithm: {error}") from error
+    return model
+
+
+def _probe_on_meta(model, data) -> None:
+    """A forward on shape-only (meta) tensors, so that a forced algorithm that cannot do a
+    layer fails now, naming why, instead of at the first training step."""
+    probe = copy.deepcopy(model).to("meta")
+    probe(torch.empty(2, data.in_channels, data.image_size, data.image_size, device="meta"))
+
+
+def set_benchmark(cfg: DictConfig) -> None:
+    """op.benchmark: time the conv algorithms once per shape and keep the fastest, in
+    convlab (ops.set_benchmark) and in cuDNN (torch.backends.cudnn.benchmark)."""
+    if cfg.op.backend != "custom" and cfg.op.algorithm != "auto":
+        raise UserError(f"op.algorithm={cfg.op.algorithm} picks one of convlab's algorithms; with "
+                        f"op={cfg.op.backend} torch chooses its own (op.benchmark=true times them)")
+    ops.set_benchmark(cfg.op.benchmark)
+    torch.backends.cudnn.benchmark = bool(cfg.op.benchmark)
 
 
 def run_params(cfg: DictConfig, backend: str | None = None) -> dict:
@@ -57,6 +86,7 @@ def run_params(cfg: DictConfig, backend: str | None = None) -> dict:
     return {
         "model": cfg.model.name,
         "backend": backend or cfg.op.backend,
+        "algorithm": cfg.op.algorithm,
         "data": cfg.data.name,
         "seed": cfg.seed,
         "batch_norm": cfg.model.get("batch_norm", False),
@@ -99,9 +129,11 @@ def train(cfg: DictConfig) -> float:
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True)
+    set_benchmark(cfg)
     data, model = build_data_and_model(cfg)
     module = make_classifier(cfg, model, data)
-    trainer = make_trainer(cfg, output_dir)
+    reports = [AlgorithmReport(output_dir)] if cfg.op.backend == "custom" else []
+    trainer = make_trainer(cfg, output_dir, callbacks=reports)
     ckpt_path = _checked_checkpoint(cfg.ckpt_path)
 
     started = time.perf_counter()
