@@ -60,10 +60,19 @@ def worst_relative_difference(native, custom):
 CASES = [("lenet", "mnist", {}), ("vgg11", "cifar", dict(width=0.125, batch_norm=True))]
 
 
-@pytest.mark.parametrize("name,dataset,options", CASES)
-def test_float64_trajectories_match(data_root, name, dataset, options):
-    batches, data = real_batches(data_root, dataset, count=50, batch_size=16)
+# Every algorithm on every model whose layers it can do (Winograd: 3x3 stride 1 only).
+TRAJECTORY_CASES = [(*case, algorithm) for case in CASES for algorithm in ops.CONV2D_ALGORITHMS
+                    if not (case[0] == "lenet" and algorithm == "winograd")]
+
+
+@pytest.mark.parametrize("name,dataset,options,algorithm", TRAJECTORY_CASES)
+def test_float64_trajectories_match(data_root, name, dataset, options, algorithm):
+    # 50 steps with the default choice; 8 with each forced algorithm keep CI lean (FFT in
+    # float64 costs about 4 s a step on VGG here) and still compound every gradient.
+    steps = 50 if algorithm == "auto" else 8
+    batches, data = real_batches(data_root, dataset, count=steps, batch_size=16)
     native, custom = twin_models(name, data, torch.float64, **options)
+    ops.use_algorithm(custom, algorithm)
     for model in (native, custom):
         train(model, batches, torch.float64)
     assert worst_relative_difference(native, custom) <= 1e-9

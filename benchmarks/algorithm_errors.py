@@ -1,0 +1,82 @@
+"""How far each conv algorithm's float32 (and, on a GPU, float16/bfloat16) result lies from
+a float64 reference, per conv layer of LeNet-5 and VGG-16 (CIFAR shapes).
+
+    python3 benchmarks/algorithm_errors.py [--device cpu|cuda] [--out outputs/benchmarks]
+
+Error = max |y - y64| / max |y64| over the layer's output, for the forward pass and for
+grad_input and grad_weight (upstream gradient of ones), with random normal inputs and the
+model's own (Kaiming) initial weights. Writes algorithm_errors.json and .md."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import ops  # noqa: E402
+from benchmarks.layer_shapes import conv_layers  # noqa: E402
+
+ALGORITHMS = ops.CONV2D_ALGORITHMS[1:]
+
+
+def outputs(conv, x, w, dtype, device):
+    x = x.to(device, dtype).requires_grad_()
+    w = w.to(device, dtype).requires_grad_()
+    y = conv(x, w)
+    gx, gw = torch.autograd.grad(y, (x, w), torch.ones_like(y))
+    return [t.detach().double().cpu() for t in (y, gx, gw)]
+
+
+def relative_error(got, want):
+    return ((got - want).abs().max() / want.abs().max().clamp_min(1e-30)).item()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--out", default="outputs/benchmarks")
+    args = parser.parse_args()
+    dtypes = [torch.float32] + ([torch.float16, torch.bfloat16] if args.device == "cuda" else [])
+    torch.manual_seed(0)
+    rows = []
+    for model in ("lenet", "vgg16"):
+        for label, x_shape, w_shape, stride, padding, dilation, groups in conv_layers(model, args.batch):
+            x = torch.randn(x_shape, dtype=torch.float64)
+            w = torch.nn.init.kaiming_normal_(torch.empty(w_shape, dtype=torch.float64))
+            conv_args = (stride, padding, dilation, groups)
+            want = outputs(lambda a, b: F.conv2d(a, b, None, *conv_args), x, w, torch.float64, "cpu")
+            for dtype in dtypes:
+                row = {"layer": label, "dtype": str(dtype).replace("torch.", ""),
+                       "native": [relative_error(g, e) for g, e in zip(
+                           outputs(lambda a, b: F.conv2d(a, b, None, *conv_args), x, w, dtype,
+                                   args.device), want)]}
+                for name in ALGORITHMS:
+                    try:
+                        got = outputs(lambda a, b, n=name: ops.conv2d(a, b, None, *conv_args, algorithm=n),
+                                      x, w, dtype, args.device)
+                    except ValueError:
+                        row[name] = None
+                        continue
+                    row[name] = [relative_error(g, e) for g, e in zip(got, want)]
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "algorithm_errors.json").write_text(json.dumps(rows, indent=2))
+    columns = ["native", *ALGORITHMS]
+    lines = [f"Max relative error vs float64 on {args.device} (forward / grad_input / grad_weight), "
+             f"torch {torch.__version__}", "",
+             "| layer | dtype | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
+    for r in rows:
+        cells = ["—" if r[c] is None else " / ".join(f"{e:.1e}" for e in r[c]) for c in columns]
+        lines.append(f"| {r['layer']} | {r['dtype']} | " + " | ".join(cells) + " |")
+    (out / "algorithm_errors.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
