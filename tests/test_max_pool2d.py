@@ -130,3 +130,14 @@ def test_bad_tensors_raise_naming_them():
         backward(out, x, indices.int(), *window)
     with pytest.raises(ValueError, match="grad_output"):
         backward(out[:, :1], x, indices, *window)
+
+
+def test_windows_that_hold_only_padding_are_refused():
+    """Dilation can put every tap of a window in the padding: torch then reads out of
+    bounds; convlab names the arguments instead (forward and backward alike)."""
+    x = make_input(torch.float32, "cpu", shape=(3, 1, 1, 8))
+    with pytest.raises(ValueError, match="holds no input element"):
+        ops.max_pool2d(x, (2, 3), 3, (1, 0), (2, 1))
+    window = ([2, 3], [3, 3], [1, 0], [2, 1], False)
+    with pytest.raises(ValueError, match="holds no input element"):
+        torch.ops.convlab.max_pool2d_backward(torch.ones(3, 1, 1, 2), x, torch.zeros(3, 1, 1, 2, dtype=torch.long), *window)
