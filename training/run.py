@@ -2,9 +2,7 @@
 checkpoint, write metrics. train.py is a thin Hydra entry point around `train`."""
 
 import json
-import secrets
 import time
-from datetime import datetime
 from pathlib import Path
 
 import lightning as L
@@ -16,15 +14,10 @@ from omegaconf import DictConfig, OmegaConf
 from models import build_model
 
 from .classifier import Classifier
+from .config_checks import check_config
+from .console import EpochLines, wants_progress_bar
 from .errors import UserError
-
-
-def register_resolvers() -> None:
-    """`${run_id:}`: a timestamp plus random suffix, so runs started in the same second get
-    their own folders. Cached like Hydra's `now`, so one run sees one id."""
-    OmegaConf.register_new_resolver(
-        "run_id", lambda: f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{secrets.token_hex(3)}",
-        use_cache=True, replace=True)
+from .run_folder import FirstStep, removed_on_early_failure
 
 
 def build_data_and_model(cfg: DictConfig, backend: str | None = None):
@@ -77,12 +70,16 @@ def make_classifier(cfg: DictConfig, model, data, backend: str | None = None) ->
 def make_trainer(cfg: DictConfig, output_dir: Path, callbacks=(),
                  logger_overrides: dict | None = None) -> L.Trainer:
     """cfg.trainer with cfg.logger, extra `callbacks`, and checkpoints (best by val/acc, and
-    last) under output_dir/checkpoints."""
+    last) under output_dir/checkpoints. The progress bar shows on a terminal only; otherwise
+    each epoch prints one line."""
     checkpoint = ModelCheckpoint(
         dirpath=output_dir / "checkpoints", filename="best-epoch{epoch:03d}",
         monitor="val/acc", mode="max", save_last=True, auto_insert_metric_name=False)
     logger = instantiate(cfg.logger, **(logger_overrides or {}))
-    return instantiate(cfg.trainer, logger=logger, callbacks=[*callbacks, checkpoint])
+    bar = wants_progress_bar(cfg.trainer.enable_progress_bar)
+    console = [] if bar else [EpochLines()]
+    return instantiate(cfg.trainer, logger=logger, enable_progress_bar=bar,
+                       callbacks=[*callbacks, *console, checkpoint])
 
 
 def _checked_checkpoint(path) -> str | None:
@@ -96,13 +93,19 @@ def _checked_checkpoint(path) -> str | None:
 
 def train(cfg: DictConfig) -> float:
     """Fit (or, with train=false, only test) and return the test accuracy."""
+    check_config(cfg)
     output_dir = Path(cfg.paths.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    L.seed_everything(cfg.seed, workers=True)
+    first_step = FirstStep()
+    with removed_on_early_failure(output_dir, first_step):
+        return _fit_and_test(cfg, output_dir, first_step)
+
+
+def _fit_and_test(cfg: DictConfig, output_dir: Path, first_step: FirstStep) -> float:
+    ckpt_path = _checked_checkpoint(cfg.ckpt_path)
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
     data, model = build_data_and_model(cfg)
     module = make_classifier(cfg, model, data)
-    trainer = make_trainer(cfg, output_dir)
-    ckpt_path = _checked_checkpoint(cfg.ckpt_path)
+    trainer = make_trainer(cfg, output_dir, callbacks=[first_step])
 
     started = time.perf_counter()
     if cfg.train:
