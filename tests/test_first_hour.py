@@ -198,6 +198,8 @@ def test_6_smoke_experiment_limits_every_stage_and_trains_any_model(compose_conf
     assert all(cfg.trainer[f"limit_{stage}_batches"] for stage in ("train", "val", "test"))
     assert 0.0 <= train(compose_config("experiment=smoke", "model=lenet",
                                        "trainer.enable_progress_bar=false")) <= 1.0
+    real_data = compose_config("experiment=smoke", "data=mnist")
+    assert real_data.data.name == "mnist" and real_data.trainer.limit_train_batches == 10
 
 
 def test_6_readme_shorter_runs_limit_every_stage_and_compose(compose_config):
