@@ -72,6 +72,10 @@ def test_clear_errors_for_missing_checkpoint_and_data(compose_config, tmp_path):
         train(compose_config(*TINY_FIT, "train=false"))
     with pytest.raises(UserError, match="is not a file"):
         train(compose_config(*TINY_FIT, f"ckpt_path={tmp_path}/missing.ckpt"))
+    train(compose_config(*TINY_FIT, f"paths.output_dir={tmp_path}/first"))
+    other_model = f"ckpt_path={tmp_path}/first/checkpoints/last.ckpt"
+    with pytest.raises(UserError, match=r"holds another model: model.1.weight .* here"):
+        train(compose_config(*TINY_FIT, "data.in_channels=1", other_model))
     with pytest.raises(UserError, match="data.root"):
         train(compose_config("data=mnist", f"data.root={tmp_path}/nothing", "data.download=false"))
     with pytest.raises(UserError, match="data.root"):

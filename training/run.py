@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import lightning as L
+import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
@@ -91,6 +92,19 @@ def _checked_checkpoint(path) -> str | None:
     return str(path)
 
 
+def _check_checkpoint_fits(path: str, module: Classifier) -> None:
+    """A checkpoint of another model (or of the same model sized for other data) would fail
+    deep inside Lightning with a traceback; say which setting differs instead."""
+    saved = torch.load(path, map_location="cpu", weights_only=False)["state_dict"]
+    for key, value in module.state_dict().items():
+        if key not in saved or saved[key].shape != value.shape:
+            found = tuple(saved[key].shape) if key in saved else "nothing"
+            raise UserError(
+                f"ckpt_path '{path}' holds another model: {key} is {found} there and "
+                f"{tuple(value.shape)} here; use the model and data it was trained with "
+                "(its run folder's .hydra/overrides.yaml lists them)")
+
+
 def train(cfg: DictConfig) -> float:
     """Fit (or, with train=false, only test) and return the test accuracy."""
     check_config(cfg)
@@ -105,6 +119,8 @@ def _fit_and_test(cfg: DictConfig, output_dir: Path, first_step: FirstStep) -> f
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     data, model = build_data_and_model(cfg)
     module = make_classifier(cfg, model, data)
+    if ckpt_path is not None:
+        _check_checkpoint_fits(ckpt_path, module)
     trainer = make_trainer(cfg, output_dir, callbacks=[first_step])
 
     started = time.perf_counter()
