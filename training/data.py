@@ -64,7 +64,11 @@ class ImageClassificationData(L.LightningDataModule):
             self.train_set = torch.utils.data.Subset(full, list(train_part))
             # Validation sees the same images without augmentation.
             self.val_set = torch.utils.data.Subset(plain, list(val_part))
-            self.test_set = self.load_split(False, self.transform(train=False))
+            # In a fixed shuffled order: a run limited to its first test batches (limit_test_batches)
+            # then sees every class, not the first classes of a class-sorted folder tree.
+            test = self.load_split(False, self.transform(train=False))
+            order = torch.randperm(len(test), generator=generator.manual_seed(self.split_seed))
+            self.test_set = torch.utils.data.Subset(test, order.tolist())
 
     def _loader(self, dataset, shuffle):
         # More workers than usable cores only adds switching (and DataLoader warns about it).
