@@ -103,6 +103,7 @@ def test_2_command_line_config_mistakes_give_no_traceback(tmp_path):
     appended = _run_command("+trainer.max_epoch=1", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
     assert appended.returncode == 1 and "Traceback" not in appended.stderr
     assert "convlab: unknown key 'trainer.max_epoch'" in appended.stderr
+    assert not (tmp_path / "run").exists()
 
 
 # 3. Data errors name the alternative that works.

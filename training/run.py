@@ -107,10 +107,10 @@ def _check_checkpoint_fits(path: str, module: Classifier) -> None:
 
 def train(cfg: DictConfig) -> float:
     """Fit (or, with train=false, only test) and return the test accuracy."""
-    check_config(cfg)
     output_dir = Path(cfg.paths.output_dir)
     first_step = FirstStep()
     with removed_on_early_failure(output_dir, first_step):
+        check_config(cfg)
         return _fit_and_test(cfg, output_dir, first_step)
 
 
