@@ -5,6 +5,7 @@ import hydra
 from omegaconf import DictConfig
 
 from training import config_setup
+from training.cli import run_hydra_main
 
 config_setup.register()
 
@@ -26,4 +27,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_hydra_main(main)

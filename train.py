@@ -4,6 +4,7 @@ import hydra
 from omegaconf import DictConfig
 
 from training import config_setup
+from training.cli import run_hydra_main
 
 config_setup.register()
 
@@ -24,4 +25,4 @@ def main(cfg: DictConfig) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    run_hydra_main(main)
