@@ -4,15 +4,20 @@ python parity.py model=lenet data.root=../shared/data trainer.max_epochs=3"""
 import hydra
 from omegaconf import DictConfig
 
-from training.errors import UserError
-from training.parity import run_parity
-from training.run import register_resolvers
+from training import config_setup
+from training.cli import run_hydra_main
 
-register_resolvers()
+config_setup.register()
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="parity")
 def main(cfg: DictConfig) -> None:
+    # Imported after Hydra has checked the config (see train.py).
+    from training.console import quiet
+    from training.errors import UserError
+    from training.parity import run_parity
+
+    quiet()
     try:
         report = run_parity(cfg)
     except UserError as error:
@@ -22,4 +27,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_hydra_main(main)

@@ -3,14 +3,21 @@
 import hydra
 from omegaconf import DictConfig
 
-from training.errors import UserError
-from training.run import register_resolvers, train
+from training import config_setup
+from training.cli import run_hydra_main
 
-register_resolvers()
+config_setup.register()
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="train")
 def main(cfg: DictConfig) -> float:
+    # Imported here, after Hydra has checked the config: a config mistake is reported at
+    # once, not after the extension's first build.
+    from training.console import quiet
+    from training.errors import UserError
+    from training.run import train
+
+    quiet()
     try:
         return train(cfg)
     except UserError as error:
@@ -18,4 +25,4 @@ def main(cfg: DictConfig) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    run_hydra_main(main)

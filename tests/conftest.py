@@ -21,9 +21,9 @@ def compose_config(tmp_path):
 
     from hydra import compose, initialize_config_dir
 
-    from training.run import register_resolvers
+    from training import config_setup
 
-    register_resolvers()
+    config_setup.register()
     config_dir = str(Path(__file__).resolve().parent.parent / "configs")
 
     def _compose(*overrides, config_name="train"):

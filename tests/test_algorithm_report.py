@@ -4,8 +4,10 @@ algorithm ran: algorithms.json in the run folder and a text table in TensorBoard
 import json
 
 import pytest
+import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+import ops
 from training.errors import UserError
 from training.run import train
 
@@ -44,6 +46,12 @@ def test_algorithm_choices_that_cannot_work_fail_before_training(compose_config)
 
 
 def test_benchmark_mode_trains(compose_config, tmp_path):
-    train(compose_config(*FIT, "model=lenet", "op=custom", "op.benchmark=true"))
+    try:
+        train(compose_config(*FIT, "model=lenet", "op=custom", "op.benchmark=true"))
+        assert ops.algorithms.benchmark_enabled()
+    finally:
+        # Benchmark mode is process-wide, like cudnn.benchmark: later tests expect it off.
+        ops.set_benchmark(False)
+        torch.backends.cudnn.benchmark = False
     layers = json.loads((tmp_path / "algorithms.json").read_text())
     assert len(layers) == 3

@@ -30,6 +30,14 @@ def test_image_folder_sizes_splits_and_batches(tiny_folder):
     assert set(labels.tolist()) <= {0, 1, 2}
 
 
+def test_first_test_batch_holds_more_than_the_first_class(tiny_folder):
+    # limit_test_batches takes the first batches (issue #13, item 6).
+    data = ImageFolderData(tiny_folder, image_size=16, batch_size=2, num_workers=0)
+    data.setup("test")
+    _, labels = next(iter(data.test_dataloader()))
+    assert len(set(labels.tolist())) > 1
+
+
 def test_split_is_fixed_by_its_seed(tiny_folder):
     def val_indices(seed):
         data = ImageFolderData(tiny_folder, num_workers=0, split_seed=seed, val_fraction=0.5)

@@ -45,8 +45,9 @@ def test_tensorboard_events_hold_the_documented_tags(compose_config, tmp_path):
 
 
 def test_resume_continues_from_the_saved_epoch(compose_config, tmp_path):
-    # A one-cycle schedule is fixed to its first run's length; cosine can be extended.
-    fit = (*TINY_FIT, "scheduler=cosine", "trainer.log_every_n_steps=1")
+    # An epoch-wise schedule extends; one-cycle and cosine are fixed to their first run's
+    # length (tests/test_first_hour.py).
+    fit = (*TINY_FIT, "scheduler=step", "trainer.log_every_n_steps=1")
     train(compose_config(*fit))
     last = tmp_path / "checkpoints" / "last.ckpt"
     assert torch.load(last, weights_only=False)["global_step"] == 3
@@ -71,6 +72,10 @@ def test_clear_errors_for_missing_checkpoint_and_data(compose_config, tmp_path):
         train(compose_config(*TINY_FIT, "train=false"))
     with pytest.raises(UserError, match="is not a file"):
         train(compose_config(*TINY_FIT, f"ckpt_path={tmp_path}/missing.ckpt"))
+    train(compose_config(*TINY_FIT, f"paths.output_dir={tmp_path}/first"))
+    other_model = f"ckpt_path={tmp_path}/first/checkpoints/last.ckpt"
+    with pytest.raises(UserError, match=r"holds another model: model.1.weight .* here"):
+        train(compose_config(*TINY_FIT, "data.in_channels=1", other_model))
     with pytest.raises(UserError, match="data.root"):
         train(compose_config("data=mnist", f"data.root={tmp_path}/nothing", "data.download=false"))
     with pytest.raises(UserError, match="data.root"):

@@ -7,11 +7,15 @@ import torch.nn.functional as F
 import torchvision
 from lightning.pytorch.loggers import TensorBoardLogger
 from matplotlib.figure import Figure
+from torch.utils.tensorboard.summary import hparams
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
 import ops
 
-from .schedules import make_scheduler
+from .errors import UserError
+from .schedules import make_scheduler, planned_steps, resume_mismatch
+
+HPARAM_METRICS = ("val/acc", "val/loss", "test/acc", "test/loss")
 
 
 class Classifier(L.LightningModule):
@@ -33,6 +37,8 @@ class Classifier(L.LightningModule):
             {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro")
              for stage in ("train", "val", "test")})
         self.confusion = MulticlassConfusionMatrix(num_classes)
+        self._planned_steps = None  # what this run's schedule is sized for
+        self._saved_max_epochs = None
         self._params_logged = False
 
     def forward(self, x):
@@ -73,6 +79,7 @@ class Classifier(L.LightningModule):
             max_epochs=self.trainer.max_epochs, **self.scheduler_settings)
         if scheduler is None:
             return optimizer
+        self._planned_steps = planned_steps(scheduler["scheduler"])
         return {"optimizer": optimizer, "lr_scheduler": scheduler}
 
     def _tensorboards(self):
@@ -82,11 +89,9 @@ class Classifier(L.LightningModule):
         if self._params_logged or not self.run_params:
             return
         self._params_logged = True
+        # TensorBoard gets them at the end, with the real final metrics (see on_test_end).
         for logger in self.loggers:
-            if isinstance(logger, TensorBoardLogger):
-                # Naming the metrics lets TensorBoard's HParams view compare runs by them.
-                logger.log_hyperparams(self.run_params, {"val/acc": 0.0, "test/acc": 0.0})
-            else:
+            if not isinstance(logger, TensorBoardLogger):
                 logger.log_hyperparams(self.run_params)
 
     def on_fit_start(self):
@@ -94,6 +99,31 @@ class Classifier(L.LightningModule):
 
     def on_test_start(self):
         self._log_params_once()
+
+    def on_test_end(self):
+        if not self.run_params:
+            return
+        # The metrics' names tell TensorBoard's HParams view which scalars to compare runs
+        # by; it reads their values from the logged curves. Lightning's log_hyperparams would
+        # also log each metric as a point at step 0, which shows as a fake start of the curve.
+        metrics = {name: float(value) for name, value in self.trainer.callback_metrics.items()
+                   if name in HPARAM_METRICS}
+        for writer in self._tensorboards():
+            for summary in hparams(self.run_params, metrics):
+                writer.file_writer.add_summary(summary)
+
+    def on_save_checkpoint(self, checkpoint):
+        checkpoint["convlab"] = {"max_epochs": self.trainer.max_epochs}
+
+    def on_load_checkpoint(self, checkpoint):
+        self._saved_max_epochs = checkpoint.get("convlab", {}).get("max_epochs")
+
+    def on_train_start(self):
+        if self.trainer.ckpt_path and self._planned_steps is not None:
+            restored = planned_steps(self.lr_schedulers())
+            if restored != self._planned_steps:
+                raise UserError(resume_mismatch(self.scheduler_settings["name"], restored,
+                                                self._planned_steps, self._saved_max_epochs))
 
     def on_validation_epoch_end(self):
         if self.trainer.sanity_checking:

@@ -2,6 +2,8 @@
 Each knows its channels, classes and image size before setup, so the model can be built
 to fit; the train/val split is drawn from the training set with a fixed seed."""
 
+import os
+import shutil
 from abc import abstractmethod
 from pathlib import Path
 
@@ -62,11 +64,17 @@ class ImageClassificationData(L.LightningDataModule):
             self.train_set = torch.utils.data.Subset(full, list(train_part))
             # Validation sees the same images without augmentation.
             self.val_set = torch.utils.data.Subset(plain, list(val_part))
-            self.test_set = self.load_split(False, self.transform(train=False))
+            # In a fixed shuffled order: a run limited to its first test batches (limit_test_batches)
+            # then sees every class, not the first classes of a class-sorted folder tree.
+            test = self.load_split(False, self.transform(train=False))
+            order = torch.randperm(len(test), generator=generator.manual_seed(self.split_seed))
+            self.test_set = torch.utils.data.Subset(test, order.tolist())
 
     def _loader(self, dataset, shuffle):
+        # More workers than usable cores only adds switching (and DataLoader warns about it).
+        workers = min(self.num_workers, len(os.sched_getaffinity(0)))
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle,
-                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
+                          num_workers=workers, persistent_workers=workers > 0,
                           pin_memory=torch.cuda.is_available())
 
     def train_dataloader(self):
@@ -79,11 +87,38 @@ class ImageClassificationData(L.LightningDataModule):
         return self._loader(self.test_set, shuffle=False)
 
 
-def _missing(name: str, root: Path, expected: str, error: Exception) -> UserError:
+def _missing(name: str, root: Path, expected: str, error: Exception, instead: str = "") -> UserError:
+    where = root.resolve()
     return UserError(
-        f"{name} was not found under '{root}' (expected {expected}) and could not be downloaded "
-        f"({type(error).__name__}: {error}). Point data.root at a local copy, e.g. "
-        f"data.root=../shared/data, or set DATA_ROOT.")
+        f"{name} was not found under '{where}' (expected {expected}) and could not be downloaded "
+        f"({type(error).__name__}: {error}). Point data.root at the folder that holds "
+        f"{expected.split('/')[0]}/, or set DATA_ROOT{instead}")
+
+
+def _jpeg_alternative(root: Path) -> str:
+    """The CIFAR-10 JPEG copy (ImageFolder layout) works offline: name it, under root when
+    it is there."""
+    jpegs = root / "cifar10-jpg"
+    where = jpegs.resolve() if jpegs.is_dir() else "PATH/TO/cifar10-jpg"
+    return f"; or use a JPEG copy: data=imagefolder data.root={where}"
+
+
+def _download_or_clean_up(root: Path, made_inside: tuple[str, ...], load):
+    """load(); if it fails, removes what a download would have created: the folders on the way
+    to `root` that did not exist, else the entries `made_inside` root (a failed download
+    otherwise leaves empty dataset folders behind)."""
+    new_folders = [p for p in (root, *root.parents) if not p.exists()]
+    new_inside = [root / name for name in made_inside if not (root / name).exists()]
+    try:
+        return load()
+    except BaseException:
+        # The outermost new folder holds everything the download made.
+        for path in new_folders[-1:] or new_inside:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
+        raise
 
 
 class MNISTData(ImageClassificationData):
@@ -98,8 +133,8 @@ class MNISTData(ImageClassificationData):
 
     def load_split(self, train, transform):
         try:
-            return datasets.MNIST(self.root, train=train, transform=transform,
-                                  download=self.download)
+            return _download_or_clean_up(self.root, ("MNIST",), lambda: datasets.MNIST(
+                self.root, train=train, transform=transform, download=self.download))
         except (RuntimeError, OSError) as error:
             raise _missing("MNIST", self.root, "MNIST/raw/*-ubyte", error) from error
 
@@ -116,10 +151,12 @@ class CIFAR10Data(ImageClassificationData):
 
     def load_split(self, train, transform):
         try:
-            return datasets.CIFAR10(self.root, train=train, transform=transform,
-                                    download=self.download)
+            return _download_or_clean_up(
+                self.root, ("cifar-10-batches-py", "cifar-10-python.tar.gz"), lambda: datasets.CIFAR10(
+                self.root, train=train, transform=transform, download=self.download))
         except (RuntimeError, OSError) as error:
-            raise _missing("CIFAR-10", self.root, "cifar-10-batches-py/", error) from error
+            raise _missing("CIFAR-10 (python batches)", self.root, "cifar-10-batches-py/", error,
+                           _jpeg_alternative(self.root)) from error
 
 
 class _ConvertMode:
@@ -140,10 +177,10 @@ class ImageFolderData(ImageClassificationData):
         self.image_size, self.in_channels = image_size, in_channels
         train_dir = self.root / "train"
         if not train_dir.is_dir() or not (self.root / "test").is_dir():
+            where = self.root.resolve()
             raise UserError(
-                f"No ImageFolder tree at '{self.root}': expected {self.root}/train/<class>/ and "
-                f"{self.root}/test/<class>/. Point data.root at one, e.g. "
-                f"data.root=../shared/data/cifar10-jpg")
+                f"No ImageFolder tree at '{where}': expected {where}/train/<class>/ and "
+                f"{where}/test/<class>/. Point data.root at one, such as a CIFAR-10 JPEG copy")
         self.classes = sorted(p.name for p in train_dir.iterdir() if p.is_dir())
         self.num_classes = len(self.classes)
 

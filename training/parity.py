@@ -12,6 +12,7 @@ from lightning.pytorch.callbacks import Callback
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
+from .config_checks import check_config
 from .op_counter import backend_check, count_layer_ops
 from .run import build_data_and_model, make_classifier, make_trainer, model_for, set_benchmark
 
@@ -131,6 +132,7 @@ def _plot(runs, path: Path) -> None:
 def run_parity(cfg: DictConfig) -> dict:
     """Train every seed with both backends and write parity.json, parity.md and parity.png
     into cfg.paths.output_dir. Returns the report."""
+    check_config(cfg)
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     data, _ = build_data_and_model(cfg, backend="native")

@@ -3,9 +3,7 @@ checkpoint, write metrics. train.py is a thin Hydra entry point around `train`."
 
 import copy
 import json
-import secrets
 import time
-from datetime import datetime
 from pathlib import Path
 
 import lightning as L
@@ -20,15 +18,10 @@ from models import build_model
 
 from .algorithm_report import AlgorithmReport
 from .classifier import Classifier
+from .config_checks import check_config
+from .console import EpochLines, wants_progress_bar
 from .errors import UserError
-
-
-def register_resolvers() -> None:
-    """`${run_id:}`: a timestamp plus random suffix, so runs started in the same second get
-    their own folders. Cached like Hydra's `now`, so one run sees one id."""
-    OmegaConf.register_new_resolver(
-        "run_id", lambda: f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{secrets.token_hex(3)}",
-        use_cache=True, replace=True)
+from .run_folder import FirstStep, removed_on_early_failure
 
 
 def build_data_and_model(cfg: DictConfig, backend: str | None = None):
@@ -74,9 +67,6 @@ def _probe_on_meta(model, data) -> None:
 def set_benchmark(cfg: DictConfig) -> None:
     """op.benchmark: time the conv algorithms once per shape and keep the fastest, in
     convlab (ops.set_benchmark) and in cuDNN (torch.backends.cudnn.benchmark)."""
-    if cfg.op.backend != "custom" and cfg.op.algorithm != "auto":
-        raise UserError(f"op.algorithm={cfg.op.algorithm} picks one of convlab's algorithms; with "
-                        f"op={cfg.op.backend} torch chooses its own (op.benchmark=true times them)")
     ops.set_benchmark(cfg.op.benchmark)
     torch.backends.cudnn.benchmark = bool(cfg.op.benchmark)
 
@@ -100,19 +90,25 @@ def run_params(cfg: DictConfig, backend: str | None = None) -> dict:
 
 
 def make_classifier(cfg: DictConfig, model, data, backend: str | None = None) -> Classifier:
+    backend = backend or cfg.op.backend
     return Classifier(model, data.num_classes, instantiate(cfg.optimizer),
-                      OmegaConf.to_container(cfg.scheduler), run_params(cfg, backend))
+                      OmegaConf.to_container(cfg.scheduler), run_params(cfg, backend),
+                      functional_backend=backend if cfg.op.functional else None)
 
 
 def make_trainer(cfg: DictConfig, output_dir: Path, callbacks=(),
                  logger_overrides: dict | None = None) -> L.Trainer:
     """cfg.trainer with cfg.logger, extra `callbacks`, and checkpoints (best by val/acc, and
-    last) under output_dir/checkpoints."""
+    last) under output_dir/checkpoints. The progress bar shows on a terminal only; otherwise
+    each epoch prints one line."""
     checkpoint = ModelCheckpoint(
         dirpath=output_dir / "checkpoints", filename="best-epoch{epoch:03d}",
         monitor="val/acc", mode="max", save_last=True, auto_insert_metric_name=False)
     logger = instantiate(cfg.logger, **(logger_overrides or {}))
-    return instantiate(cfg.trainer, logger=logger, callbacks=[*callbacks, checkpoint])
+    bar = wants_progress_bar(cfg.trainer.enable_progress_bar)
+    console = [] if bar else [EpochLines()]
+    return instantiate(cfg.trainer, logger=logger, enable_progress_bar=bar,
+                       callbacks=[*callbacks, *console, checkpoint])
 
 
 def _checked_checkpoint(path) -> str | None:
@@ -124,17 +120,38 @@ def _checked_checkpoint(path) -> str | None:
     return str(path)
 
 
+def _check_checkpoint_fits(path: str, module: Classifier) -> None:
+    """A checkpoint of another model (or of the same model sized for other data) would fail
+    deep inside Lightning with a traceback; say which setting differs instead."""
+    saved = torch.load(path, map_location="cpu", weights_only=False)["state_dict"]
+    for key, value in module.state_dict().items():
+        if key not in saved or saved[key].shape != value.shape:
+            found = tuple(saved[key].shape) if key in saved else "nothing"
+            raise UserError(
+                f"ckpt_path '{path}' holds another model: {key} is {found} there and "
+                f"{tuple(value.shape)} here; use the model and data it was trained with "
+                "(its run folder's .hydra/overrides.yaml lists them)")
+
+
 def train(cfg: DictConfig) -> float:
     """Fit (or, with train=false, only test) and return the test accuracy."""
     output_dir = Path(cfg.paths.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    L.seed_everything(cfg.seed, workers=True)
+    first_step = FirstStep()
+    with removed_on_early_failure(output_dir, first_step):
+        check_config(cfg)
+        return _fit_and_test(cfg, output_dir, first_step)
+
+
+def _fit_and_test(cfg: DictConfig, output_dir: Path, first_step: FirstStep) -> float:
+    ckpt_path = _checked_checkpoint(cfg.ckpt_path)
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
     set_benchmark(cfg)
     data, model = build_data_and_model(cfg)
     module = make_classifier(cfg, model, data)
+    if ckpt_path is not None:
+        _check_checkpoint_fits(ckpt_path, module)
     reports = [AlgorithmReport(output_dir)] if cfg.op.backend == "custom" else []
-    trainer = make_trainer(cfg, output_dir, callbacks=reports)
-    ckpt_path = _checked_checkpoint(cfg.ckpt_path)
+    trainer = make_trainer(cfg, output_dir, callbacks=[first_step, *reports])
 
     started = time.perf_counter()
     if cfg.train:
