@@ -85,10 +85,10 @@ def test_what_convlab_lacks_raises_instead_of_running_torch(name, call):
 
 
 def test_an_argument_form_convlab_rejects_raises_instead_of_running_torch():
-    # torch's CPU conv takes float16; convlab's does not, and says so.
-    x, w = image(1, 3, 6, 6).half(), image(2, 3, 3, 3).half()
+    # torch's conv takes complex numbers; convlab's does not, and says so.
+    x, w = image(1, 3, 6, 6).cfloat(), image(2, 3, 3, 3).cfloat()
     F.conv2d(x, w)
-    with ops.backend("custom"), pytest.raises(TypeError, match="convlab.conv2d: unsupported dtype Half"):
+    with ops.backend("custom"), pytest.raises(TypeError, match="convlab.conv2d: unsupported dtype ComplexFloat"):
         F.conv2d(x, w)
 
 

@@ -180,7 +180,7 @@ def _bad_calls():
             ValueError, "kernel", lambda: ops.conv2d(x, w, dilation=4)),
         "dtype mismatch": (TypeError, "dtype", lambda: ops.conv2d(x, w.double())),
         "integer dtype": (TypeError, "dtype", lambda: ops.conv2d(x.long(), w.long())),
-        "half on cpu": (TypeError, "dtype", lambda: ops.conv2d(x.half(), w.half())),
+        "complex dtype": (TypeError, "dtype", lambda: ops.conv2d(x.cfloat(), w.cfloat())),
         "bias shape": (ValueError, "bias", lambda: ops.conv2d(x, w, torch.randn(5))),
         "bias dtype": (TypeError, "bias", lambda: ops.conv2d(x, w, torch.randn(6).double())),
         "stride not int": (TypeError, "stride", lambda: ops.conv2d(x, w, stride=1.5)),

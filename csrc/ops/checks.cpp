@@ -26,13 +26,13 @@ void check_same_device_and_dtype(
       b_name, " has dtype ", b.scalar_type());
 }
 
-void check_floating_dtype(const at::Tensor& t, const char* op, bool allow_half) {
+void check_floating_dtype(const at::Tensor& t, const char* op) {
   const auto type = t.scalar_type();
-  const bool ok = type == at::kFloat || type == at::kDouble ||
-      (allow_half && (type == at::kHalf || type == at::kBFloat16));
+  const bool ok = type == at::kFloat || type == at::kDouble || type == at::kHalf ||
+      type == at::kBFloat16;
   TORCH_CHECK_TYPE(
-      ok, op, ": unsupported dtype ", type, " for input on ", t.device().type(), "; supported: ",
-      allow_half ? "float32, float64, float16, bfloat16" : "float32, float64");
+      ok, op, ": unsupported dtype ", type, " for input on ", t.device().type(),
+      "; supported: float32, float64, float16, bfloat16");
 }
 
 void check_shape(const at::Tensor& t, at::IntArrayRef expected, const char* op, const char* name) {

@@ -24,7 +24,7 @@ Conv2dGeometry check_conv2d(
   check_4d(input, kOp, "input");
   check_4d(weight, kOp, "weight");
   check_same_device_and_dtype(input, "input", weight, "weight", kOp);
-  check_floating_dtype(input, kOp, /*allow_half=*/input.is_cuda());
+  check_floating_dtype(input, kOp);
   check_pair(stride, kOp, "stride", 1);
   check_pair(padding, kOp, "padding", 0);
   check_pair(dilation, kOp, "dilation", 1);

@@ -7,7 +7,7 @@ namespace ops {
 
 void check_pool2d_input(const at::Tensor& input, const char* op) {
   check_4d(input, op, "input");
-  check_floating_dtype(input, op, /*allow_half=*/input.is_cuda());
+  check_floating_dtype(input, op);
   TORCH_CHECK_VALUE(
       input.size(1) > 0 && input.size(2) > 0 && input.size(3) > 0, op,
       ": expected input with non-zero channels, height and width, got shape ", input.sizes());

@@ -13,7 +13,7 @@ namespace cpu {
 
 void direct_conv(const at::Tensor& input, const at::Tensor& weight,
                  const std::optional<at::Tensor>& bias, const Conv2dGeometry& g, at::Tensor& output) {
-  AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "convlab_direct_conv_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), "convlab_direct_conv_cpu", [&] {
     const scalar_t* x = input.const_data_ptr<scalar_t>();
     const scalar_t* w = weight.const_data_ptr<scalar_t>();
     const scalar_t* b = bias.has_value() ? bias->const_data_ptr<scalar_t>() : nullptr;
@@ -33,7 +33,7 @@ void direct_conv(const at::Tensor& input, const at::Tensor& weight,
 
 void direct_conv_grad_input(const at::Tensor& grad_output, const at::Tensor& weight,
                             const Conv2dGeometry& g, at::Tensor& grad_input) {
-  AT_DISPATCH_FLOATING_TYPES(grad_output.scalar_type(), "convlab_direct_conv_grad_input_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "convlab_direct_conv_grad_input_cpu", [&] {
     const scalar_t* go = grad_output.const_data_ptr<scalar_t>();
     const scalar_t* w = weight.const_data_ptr<scalar_t>();
     scalar_t* out = grad_input.mutable_data_ptr<scalar_t>();
@@ -52,7 +52,7 @@ void direct_conv_grad_input(const at::Tensor& grad_output, const at::Tensor& wei
 
 void direct_conv_grad_weight(const at::Tensor& grad_output, const at::Tensor& input,
                              const Conv2dGeometry& g, at::Tensor& grad_weight) {
-  AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "convlab_direct_conv_grad_weight_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), "convlab_direct_conv_grad_weight_cpu", [&] {
     const scalar_t* go = grad_output.const_data_ptr<scalar_t>();
     const scalar_t* x = input.const_data_ptr<scalar_t>();
     scalar_t* out = grad_weight.mutable_data_ptr<scalar_t>();

@@ -13,7 +13,7 @@ namespace cpu {
 // shared im2col_value / col2im_sum.
 
 void im2col(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& columns) {
-  AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "convlab_im2col_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), "convlab_im2col_cpu", [&] {
     const scalar_t* in = input.const_data_ptr<scalar_t>();
     scalar_t* out = columns.mutable_data_ptr<scalar_t>();
     at::parallel_for(0, g.batch * g.in_channels, 1, [&](int64_t begin, int64_t end) {
@@ -37,7 +37,7 @@ void im2col(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& column
 }
 
 void col2im(const at::Tensor& columns, const Conv2dGeometry& g, at::Tensor& grad_input) {
-  AT_DISPATCH_FLOATING_TYPES(columns.scalar_type(), "convlab_col2im_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, columns.scalar_type(), "convlab_col2im_cpu", [&] {
     const scalar_t* in = columns.const_data_ptr<scalar_t>();
     scalar_t* out = grad_input.mutable_data_ptr<scalar_t>();
     at::parallel_for(0, g.batch * g.in_channels, 1, [&](int64_t begin, int64_t end) {

@@ -16,7 +16,7 @@ std::tuple<at::Tensor, at::Tensor> max_pool2d_cpu(
   const auto x = input.contiguous();
   auto output = at::empty({g.batch, g.channels, g.out_h, g.out_w}, x.options());
   auto indices = at::empty({g.batch, g.channels, g.out_h, g.out_w}, x.options().dtype(at::kLong));
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "convlab_max_pool2d_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "convlab_max_pool2d_cpu", [&] {
     const scalar_t* in = x.const_data_ptr<scalar_t>();
     scalar_t* out = output.mutable_data_ptr<scalar_t>();
     int64_t* idx = indices.mutable_data_ptr<int64_t>();
@@ -61,7 +61,7 @@ at::Tensor max_pool2d_backward_cpu(
       }
     }
   });
-  AT_DISPATCH_FLOATING_TYPES(go.scalar_type(), "convlab_max_pool2d_backward_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, go.scalar_type(), "convlab_max_pool2d_backward_cpu", [&] {
     const scalar_t* grad = go.const_data_ptr<scalar_t>();
     scalar_t* out = grad_input.mutable_data_ptr<scalar_t>();
     at::parallel_for(0, g.planes(), 1, [&](int64_t begin, int64_t end) {

@@ -15,7 +15,7 @@ template <typename Window>
 at::Tensor window_average(const at::Tensor& input, const Pool2dGeometry& g, Window window) {
   const auto x = input.contiguous();
   auto output = at::empty({g.batch, g.channels, g.out_h, g.out_w}, x.options());
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "convlab_window_average_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "convlab_window_average_cpu", [&] {
     const scalar_t* in = x.const_data_ptr<scalar_t>();
     scalar_t* out = output.mutable_data_ptr<scalar_t>();
     at::parallel_for(0, g.planes(), 1, [&](int64_t begin, int64_t end) {
@@ -37,7 +37,7 @@ at::Tensor window_average_backward(
     const at::Tensor& grad_output, const Pool2dGeometry& g, Window window) {
   const auto go = grad_output.contiguous();
   auto grad_input = at::empty({g.batch, g.channels, g.in_h, g.in_w}, go.options());
-  AT_DISPATCH_FLOATING_TYPES(go.scalar_type(), "convlab_window_average_backward_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, go.scalar_type(), "convlab_window_average_backward_cpu", [&] {
     const scalar_t* grad = go.const_data_ptr<scalar_t>();
     scalar_t* out = grad_input.mutable_data_ptr<scalar_t>();
     at::parallel_for(0, g.planes(), 1, [&](int64_t begin, int64_t end) {

@@ -13,7 +13,7 @@ namespace cpu {
 // the shared winograd.h function. Layouts: conv2d.h (Conv2dDeviceKernels).
 
 void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Tensor& u) {
-  AT_DISPATCH_FLOATING_TYPES(weight.scalar_type(), "convlab_winograd_filters_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, weight.scalar_type(), "convlab_winograd_filters_cpu", [&] {
     using opmath_t = at::opmath_type<scalar_t>;
     const scalar_t* w = weight.const_data_ptr<scalar_t>();
     opmath_t* out = u.mutable_data_ptr<opmath_t>();
@@ -27,7 +27,7 @@ void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Ten
 }
 
 void winograd_inputs(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& v) {
-  AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "convlab_winograd_inputs_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), "convlab_winograd_inputs_cpu", [&] {
     using opmath_t = at::opmath_type<scalar_t>;
     const scalar_t* x = input.const_data_ptr<scalar_t>();
     opmath_t* out = v.mutable_data_ptr<opmath_t>();
@@ -52,7 +52,7 @@ void winograd_inputs(const at::Tensor& input, const Conv2dGeometry& g, at::Tenso
 
 void winograd_outputs(const at::Tensor& m, const std::optional<at::Tensor>& bias,
                       const Conv2dGeometry& g, at::Tensor& output) {
-  AT_DISPATCH_FLOATING_TYPES(output.scalar_type(), "convlab_winograd_outputs_cpu", [&] {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, output.scalar_type(), "convlab_winograd_outputs_cpu", [&] {
     using opmath_t = at::opmath_type<scalar_t>;
     const opmath_t* products = m.const_data_ptr<opmath_t>();
     const scalar_t* b = bias.has_value() ? bias->const_data_ptr<scalar_t>() : nullptr;
