@@ -22,8 +22,10 @@ step() {  # step NAME COMMAND...: run, record pass/fail
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
 step build python3 -c "import ops, torch; print(ops.load_extension()); assert torch.cuda.is_available()"
-step cuda_tests python3 -m pytest -q -k cuda tests/test_conv2d.py tests/test_max_pool2d.py \
-  tests/test_avg_pool2d.py tests/test_adaptive_avg_pool2d.py tests/test_cuda.py tests/test_extension.py
+step cuda_tests python3 -m pytest -q -k cuda tests/test_conv2d.py tests/test_conv2d_algorithms.py \
+  tests/test_max_pool2d.py tests/test_avg_pool2d.py tests/test_adaptive_avg_pool2d.py \
+  tests/test_half_types.py tests/test_cuda.py tests/test_extension.py
+step algorithm_errors python3 benchmarks/algorithm_errors.py --device cuda --out "$log_dir"
 step memcheck compute-sanitizer --tool memcheck --error-exitcode 1 python3 scripts/sanitizer_probe.py
 step racecheck compute-sanitizer --tool racecheck --error-exitcode 1 python3 scripts/sanitizer_probe.py
 step benchmark python3 scripts/benchmark.py --device cuda
