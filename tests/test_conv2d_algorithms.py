@@ -162,3 +162,20 @@ def test_layers_keep_their_algorithm_and_state_dicts_do_not_change():
     assert [m.algorithm for m in model] == ["fft", "fft"]
     with pytest.raises(ValueError, match="winograd needs"):
         ops.use_algorithm(model, "winograd")(x)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_each_algorithm_gives_the_same_result_under_torch_compile(algorithm):
+    """The compiled graph calls the same op; its runtime must not change what it computes
+    (a lazily conjugated spectrum once turned FFT correlation into convolution there)."""
+    x = torch.randn(2, 3, 12, 10, requires_grad=True)
+    w = torch.randn(4, 3, 3, 3, requires_grad=True)
+
+    def conv(a, b):
+        return ops.conv2d(a, b, None, padding=1, algorithm=algorithm)
+
+    eager = conv(x, w)
+    compiled = torch.compile(conv, backend="aot_eager", fullgraph=True)(x, w)
+    torch.testing.assert_close(compiled, eager)
+    torch.testing.assert_close(torch.autograd.grad(compiled.sum(), (x, w)),
+                               torch.autograd.grad(eager.sum(), (x, w)))

@@ -62,8 +62,10 @@ at::Tensor conv2d_fft(
                        .view({g.groups, g.out_channels_per_group(), g.in_channels_per_group(),
                               s.h, s.w / 2 + 1});
   // Correlation: the input spectrum times the conjugate filter spectrum, summed over input
-  // channels of the group.
-  const auto y_f = at::einsum("ngcij,gocij->ngoij", {x_f, w_f.conj()});
+  // channels of the group. The conjugate is materialised: a lazy conj() (a conjugate bit on
+  // a view) was dropped by einsum inside torch.compile's runtime, turning correlation into
+  // convolution.
+  const auto y_f = at::einsum("ngcij,gocij->ngoij", {x_f, at::conj_physical(w_f)});
   auto y = signal(y_f.reshape({g.batch, g.out_channels, s.h, s.w / 2 + 1}), s);
   auto output = strided_outputs(y, g).to(input.scalar_type()).contiguous();
   if (bias.has_value()) {
@@ -103,7 +105,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_fft(
     // Each filter tap correlates the padded input with grad_output, summed over the batch.
     const auto x = at::constant_pad_nd(input.to(acc), {g.pad_w, g.pad_w, g.pad_h, g.pad_h});
     const auto x_f = by_group(spectrum(x, s), g.groups);
-    const auto gw_f = at::einsum("ngcij,ngoij->gocij", {x_f, go_f.conj()});
+    const auto gw_f = at::einsum("ngcij,ngoij->gocij", {x_f, at::conj_physical(go_f)});
     const auto lags = signal(
         gw_f.reshape({g.out_channels, g.in_channels_per_group(), s.h, s.w / 2 + 1}), s);
     grad_weight = lags.slice(2, 0, s.kernel_h, g.dilation_h)
