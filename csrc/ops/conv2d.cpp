@@ -207,6 +207,19 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward(
   TORCH_INTERNAL_ASSERT(false, "unknown conv2d algorithm");
 }
 
+int64_t samples_per_chunk(const Conv2dGeometry& g, int64_t workspace_per_sample,
+                          const Conv2dDeviceKernels& device) {
+  const int64_t per_sample = std::max<int64_t>(1, workspace_per_sample);
+  return std::max<int64_t>(1, std::min(g.batch, device.max_workspace_elements / per_sample));
+}
+
+std::optional<at::Tensor> contiguous_bias(const std::optional<at::Tensor>& bias) {
+  if (!bias.has_value()) {
+    return std::nullopt;
+  }
+  return bias->contiguous();
+}
+
 at::Tensor unused_gradient(const at::Tensor& like) {
   return at::empty({0}, like.options());
 }

@@ -18,6 +18,12 @@ struct Conv2dGeometry {
   C10_HOST_DEVICE int64_t out_channels_per_group() const { return out_channels / groups; }
   // Rows of one group's lowered (im2col) matrix.
   C10_HOST_DEVICE int64_t patch_size() const { return in_channels_per_group() * kernel_h * kernel_w; }
+  // The same convolution over `n` samples (a chunk of the batch).
+  Conv2dGeometry with_batch(int64_t n) const {
+    Conv2dGeometry chunk = *this;
+    chunk.batch = n;
+    return chunk;
+  }
 };
 
 // Raise a Python-visible error naming the offending argument on bad input. Half types
@@ -135,6 +141,13 @@ at::Tensor conv2d_fft(const at::Tensor& input, const at::Tensor& weight,
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_fft(
     const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& weight,
     const Conv2dGeometry& g, std::array<bool, 3> output_mask);
+
+// Samples per chunk of the batch when each sample needs `workspace_per_sample` elements of
+// lowered data: as many as fit the device's workspace budget, at least one.
+int64_t samples_per_chunk(const Conv2dGeometry& g, int64_t workspace_per_sample,
+                          const Conv2dDeviceKernels& device);
+// The bias, contiguous, for the device loops that read it by pointer.
+std::optional<at::Tensor> contiguous_bias(const std::optional<at::Tensor>& bias);
 
 // What every algorithm's backward shares: gradients not asked for come back empty, each its
 // own tensor (outputs must not alias); grad_bias is the sum of grad_output per channel.

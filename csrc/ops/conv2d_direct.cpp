@@ -12,11 +12,7 @@ at::Tensor conv2d_direct(
     const Conv2dGeometry& g,
     const Conv2dDeviceKernels& device) {
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
-  std::optional<at::Tensor> b;
-  if (bias.has_value()) {
-    b = bias->contiguous();
-  }
-  device.direct_conv(input.contiguous(), weight.contiguous(), b, g, output);
+  device.direct_conv(input.contiguous(), weight.contiguous(), contiguous_bias(bias), g, output);
   return output;
 }
 

@@ -6,22 +6,6 @@
 namespace convlab {
 namespace ops {
 
-namespace {
-
-int64_t samples_per_chunk(const Conv2dGeometry& g, const Conv2dDeviceKernels& device) {
-  const int64_t per_sample =
-      std::max<int64_t>(1, g.in_channels * g.kernel_h * g.kernel_w * g.out_h * g.out_w);
-  return std::max<int64_t>(1, std::min(g.batch, device.max_workspace_elements / per_sample));
-}
-
-Conv2dGeometry with_batch(const Conv2dGeometry& g, int64_t batch) {
-  Conv2dGeometry chunk = g;
-  chunk.batch = batch;
-  return chunk;
-}
-
-} // namespace
-
 at::Tensor conv2d_im2col_gemm(
     const at::Tensor& input,
     const at::Tensor& weight,
@@ -32,12 +16,12 @@ at::Tensor conv2d_im2col_gemm(
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
   const int64_t spatial = g.out_h * g.out_w;
-  const int64_t chunk = samples_per_chunk(g, device);
+  const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, device);
 
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
     auto columns = at::empty({g.groups * g.patch_size(), n, spatial}, x.options());
-    device.im2col(x.narrow(0, first, n), with_batch(g, n), columns);
+    device.im2col(x.narrow(0, first, n), g.with_batch(n), columns);
     // (groups, out/group, patch) x (groups, patch, n * spatial): one GEMM per group.
     auto product = at::empty({g.groups, g.out_channels_per_group(), n * spatial}, x.options());
     device.bmm(w, columns.view({g.groups, g.patch_size(), n * spatial}), product, false);
@@ -62,7 +46,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
   const auto go = grad_output.contiguous();
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   const int64_t spatial = g.out_h * g.out_w;
-  const int64_t chunk = samples_per_chunk(g, device);
+  const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, device);
 
   // col2im writes every element of grad_input, so it needs no zero fill.
   auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);
@@ -73,7 +57,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
   if (output_mask[0] || output_mask[1]) {
     for (int64_t first = 0; first < g.batch; first += chunk) {
       const int64_t n = std::min(chunk, g.batch - first);
-      const auto chunk_geometry = with_batch(g, n);
+      const auto chunk_geometry = g.with_batch(n);
       // grad_output rows reordered to (groups, out/group, n * spatial) to match the columns.
       const auto go_rows = go.narrow(0, first, n)
                                .view({n, g.out_channels, spatial})

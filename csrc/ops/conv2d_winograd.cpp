@@ -8,16 +8,6 @@
 namespace convlab {
 namespace ops {
 
-namespace {
-
-Conv2dGeometry with_batch(const Conv2dGeometry& g, int64_t batch) {
-  Conv2dGeometry chunk = g;
-  chunk.batch = batch;
-  return chunk;
-}
-
-} // namespace
-
 at::Tensor conv2d_winograd(
     const at::Tensor& input,
     const at::Tensor& weight,
@@ -30,20 +20,15 @@ at::Tensor conv2d_winograd(
   auto u = at::empty({kWinogradPoints, g.out_channels, icg}, acc);
   device.winograd_filters(weight.contiguous(), g, u);
   const auto filters = u.view({kWinogradPoints * g.groups, ocg, icg});
-  std::optional<at::Tensor> b;
-  if (bias.has_value()) {
-    b = bias->contiguous();
-  }
+  const auto b = contiguous_bias(bias);
 
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
   const int64_t tiles = winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
-  const int64_t per_sample =
-      std::max<int64_t>(1, kWinogradPoints * std::max(g.in_channels, g.out_channels) * tiles);
-  const int64_t chunk =
-      std::max<int64_t>(1, std::min(g.batch, device.max_workspace_elements / per_sample));
+  const int64_t chunk = samples_per_chunk(
+      g, kWinogradPoints * std::max(g.in_channels, g.out_channels) * tiles, device);
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
-    const auto part = with_batch(g, n);
+    const auto part = g.with_batch(n);
     auto v = at::empty({kWinogradPoints, g.in_channels, n * tiles}, acc);
     device.winograd_inputs(x.narrow(0, first, n), part, v);
     auto m = at::empty({kWinogradPoints, g.out_channels, n * tiles}, acc);
