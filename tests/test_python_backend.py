@@ -167,3 +167,12 @@ def test_the_python_mode_routes_torch_calls_to_python():
     assert counts["python_calls"] == 5, counts
     with ops.backend("python"), pytest.raises(NotImplementedError, match="has no conv1d"):
         F.conv1d(x[0], w[:, :, 0])
+
+
+def test_op_python_refuses_a_convlab_algorithm(compose_config):
+    from training.config_checks import check_config
+    from training.errors import UserError
+
+    check_config(compose_config("op=python", "data=fake"))
+    with pytest.raises(UserError, match="op=python each op has one way to compute"):
+        check_config(compose_config("op=python", "data=fake", "op.algorithm=fft"))
