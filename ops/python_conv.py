@@ -11,7 +11,7 @@ from .python_windows import add_windows, output_size, pad, windows
 class Conv2dFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, input, weight, bias, stride, padding, dilation, groups):
-        batch, channels, height, width = input.shape
+        _, channels, height, width = input.shape
         out_channels, per_group, k_h, k_w = weight.shape
         if channels != per_group * groups or out_channels % groups:
             raise ValueError(f"conv2d: input has {channels} channels, weight {tuple(weight.shape)} "
