@@ -1,5 +1,6 @@
-"""Train one model with torch's and with convlab's layers and compare them:
-python parity.py model=lenet data.root=../shared/data trainer.max_epochs=3"""
+"""Train one model on two backends (by default torch's layers and convlab's) and compare them:
+python parity.py model=lenet data.root=../shared/data trainer.max_epochs=3
+python parity.py 'parity.backends=[custom,python]' ..."""
 
 import hydra
 from omegaconf import DictConfig

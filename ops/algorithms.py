@@ -99,8 +99,11 @@ def backward_algorithms(forward: str) -> dict[str, str]:
 
 
 def _tracing(input) -> bool:
-    # Under torch.compile or fake tensors nothing can be timed; the rule table decides.
-    return torch.compiler.is_compiling() or isinstance(input, torch._subclasses.FakeTensor)
+    # Under torch.compile or fake tensors nothing can be timed; the rule table decides. Nor
+    # under torch.jit.trace (TensorBoard's model graph), which cannot record conv2d_algorithm's
+    # string result.
+    return (torch.compiler.is_compiling() or torch.jit.is_tracing()
+            or isinstance(input, torch._subclasses.FakeTensor))
 
 
 def _time_all(input, weight, stride, padding, dilation, groups) -> str:

@@ -10,7 +10,7 @@ from types import MappingProxyType
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import functional, modules
+from . import functional, modules, python_functional, python_modules
 from .layer_functions import FUNCTIONAL_NAMES
 from .mode import BackendMode
 
@@ -64,6 +64,12 @@ _BY_NAME = {
                                   "max_pool2d": functional.max_pool2d,
                                   "avg_pool2d": functional.avg_pool2d,
                                   "adaptive_avg_pool2d": functional.adaptive_avg_pool2d})),
+        # Python autograd Functions with hand-written backward passes, no torch conv/pool.
+        Backend("python", python_modules.Conv2d, python_modules.MaxPool2d,
+                python_modules.AvgPool2d, python_modules.AdaptiveAvgPool2d,
+                MappingProxyType({name: getattr(python_functional, name)
+                                  for name in ("conv2d", "max_pool2d", "avg_pool2d",
+                                               "adaptive_avg_pool2d")})),
     )
 }
 BACKENDS = tuple(_BY_NAME)

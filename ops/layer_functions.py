@@ -18,7 +18,7 @@ import torch.nn.functional as F
 @dataclass(frozen=True)
 class LayerFunction:
     name: str  # the torch.nn.functional name; its signature is the call's signature
-    owner: str  # "native" for torch's functions, "custom" for convlab's ops
+    owner: str  # the backend it belongs to: "native" (torch), "custom" (convlab), "python"
     with_indices: bool = False  # a *_with_indices form: always returns (output, indices)
 
 
@@ -82,7 +82,16 @@ def _convlab_functions() -> dict:
     return table
 
 
-LAYER_FUNCTIONS = {**_native_functions(), **_convlab_functions()}
+def _python_functions() -> dict:
+    # The python backend's functions take torch.nn.functional's arguments (max_pool2d its
+    # return_indices too) and announce themselves to torch-function modes like F's do.
+    from . import python_functional
+
+    return {getattr(python_functional, name): LayerFunction(name, "python")
+            for name in ("conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d")}
+
+
+LAYER_FUNCTIONS = {**_native_functions(), **_convlab_functions(), **_python_functions()}
 
 
 def called_name(function) -> str:

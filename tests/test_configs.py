@@ -3,8 +3,9 @@ import itertools
 import pytest
 from omegaconf import OmegaConf
 
-MODELS = ["lenet", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19"]
-OPS = ["native", "custom"]
+MODELS = ["lenet", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "googlenet", "resnet18",
+          "resnet34"]
+OPS = ["native", "custom", "python"]
 DATA = ["mnist", "cifar10", "imagefolder", "fake"]
 
 

@@ -151,7 +151,9 @@ FAKE_PARITY = ["data=fake", "model=lenet", "data.batch_size=16", "data.train_siz
 def test_parity_fails_when_custom_layers_are_swapped_for_native(compose_config, monkeypatch):
     build = run.build_model
     monkeypatch.setattr(run, "build_model", lambda *a, **k: build(*a, **{**k, "backend": "native"}))
-    report = run_parity(compose_config(*FAKE_PARITY, "parity.tolerance=100",
+    # Without the backend mode: with it (op=custom's default) the native layers' calls would
+    # be routed to convlab, and nothing would escape to catch.
+    report = run_parity(compose_config(*FAKE_PARITY, "parity.tolerance=100", "op.functional=false",
                                        config_name="parity"))
     assert not report["summary"]["passed"]
     assert any("torch's own" in p for p in report["summary"]["problems"])

@@ -1,7 +1,11 @@
 """The LightningModule: cross-entropy classification with accuracy, learning rate, first-layer
 filters, a test confusion matrix and the run's hyper-parameters logged for TensorBoard."""
 
+import warnings
+from contextlib import nullcontext
+
 import lightning as L
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
@@ -20,18 +24,21 @@ HPARAM_METRICS = ("val/acc", "val/loss", "test/acc", "test/loss")
 
 class Classifier(L.LightningModule):
     def __init__(self, model: nn.Module, num_classes: int, optimizer, scheduler: dict,
-                 run_params: dict | None = None, functional_backend: str | None = None):
+                 run_params: dict | None = None, functional_backend: str | None = None,
+                 example_input=None):
         """`optimizer` is a partial taking the parameters (Hydra `_partial_: true`);
         `scheduler` the schedule's settings (see schedules.make_scheduler);
         `functional_backend`, when given, runs the forward inside
         `with ops.backend(functional_backend):`, so that the model's torch.nn.functional
-        conv/pool calls run on that backend too, not only its layers."""
+        conv/pool calls run on that backend too, not only its layers; `example_input`, a batch
+        of the data's shape, is what the model is traced on for TensorBoard's graph."""
         super().__init__()
         self.model = model
         self.optimizer_factory = optimizer
         self.scheduler_settings = dict(scheduler)
         self.run_params = run_params or {}
         self.functional_backend = functional_backend
+        self.example_input = example_input
         # ModuleDict keys may not shadow Module attributes such as `train`.
         self.accuracy = nn.ModuleDict(
             {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro")
@@ -96,6 +103,29 @@ class Classifier(L.LightningModule):
 
     def on_fit_start(self):
         self._log_params_once()
+        self._log_graph()
+
+    def _log_graph(self):
+        """The model's graph (GRAPHS tab), traced as training runs it: inside the backend mode
+        when there is one, so convlab's ops show as convlab::conv2d and friends."""
+        writers = self._tensorboards()
+        if self.example_input is None or not writers:
+            return
+        scope = ops.backend(self.functional_backend) if self.functional_backend else nullcontext()
+        # Traced in eval mode: a training-mode forward would move batch norm's running
+        # statistics and draw dropout's random numbers, changing the run it pictures.
+        training = self.model.training
+        self.model.eval()
+        try:
+            with warnings.catch_warnings(), scope:
+                # torch.jit.trace, which add_graph runs, warns that it is deprecated and about
+                # Python control flow it freezes; neither matters for a picture of the model.
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", torch.jit.TracerWarning)
+                for writer in writers:
+                    writer.add_graph(self.model, self.example_input.to(self.device))
+        finally:
+            self.model.train(training)
 
     def on_test_start(self):
         self._log_params_once()

@@ -46,8 +46,10 @@ def check_config(cfg: DictConfig) -> None:
     if cfg.op.algorithm not in CONV2D_ALGORITHMS:
         raise UserError(f"op.algorithm must be one of {CONV2D_ALGORITHMS}, got {cfg.op.algorithm!r}")
     if cfg.op.backend != "custom" and cfg.op.algorithm != "auto":
+        chooser = ("torch chooses its own (op.benchmark=true times them)"
+                   if cfg.op.backend == "native" else "each op has one way to compute")
         raise UserError(f"op.algorithm={cfg.op.algorithm} picks one of convlab's algorithms; with "
-                        f"op={cfg.op.backend} torch chooses its own (op.benchmark=true times them)")
+                        f"op={cfg.op.backend} {chooser}")
     if cfg.scheduler.name not in SCHEDULES:
         raise UserError(f"scheduler.name must be one of {SCHEDULES}, got {cfg.scheduler.name!r}")
     for key in LIMITS:

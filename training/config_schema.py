@@ -23,7 +23,7 @@ class PathsConfig:
 
 @dataclass
 class OpConfig:
-    backend: str = MISSING  # native | custom
+    backend: str = MISSING  # native | custom | python
     algorithm: str = "auto"  # custom only: one of ops.CONV2D_ALGORITHMS
     benchmark: bool = False  # time the conv algorithms once per shape, keep the fastest
     # Also run the model's torch.nn.functional conv/pool calls on the backend
@@ -47,6 +47,11 @@ class LeNetConfig(ModelConfig):
 @dataclass
 class AlexNetConfig(ModelConfig):
     dropout: float = 0.5
+
+
+@dataclass
+class GoogLeNetConfig(ModelConfig):
+    dropout: float = 0.2
 
 
 @dataclass
@@ -182,6 +187,8 @@ class TrainConfig:
 
 @dataclass
 class ParityConfig:
+    # The two backends compared: the first one's model is built, the second gets its weights.
+    backends: list[str] = field(default_factory=lambda: ["native", "custom"])
     seeds: list[int] = field(default_factory=lambda: [0])
     tolerance: float = 1.0
 
@@ -194,7 +201,8 @@ class ParityRunConfig(TrainConfig):
 GROUP_SCHEMAS = {
     "paths": {"paths": PathsConfig},
     "op": {"op": OpConfig},
-    "model": {"lenet": LeNetConfig, "alexnet": AlexNetConfig, "vgg": ModelConfig},
+    "model": {"lenet": LeNetConfig, "alexnet": AlexNetConfig, "vgg": ModelConfig,
+              "googlenet": GoogLeNetConfig, "resnet": ModelConfig},
     "data": {"mnist": DownloadableDataConfig, "cifar10": CIFAR10Config,
              "imagefolder": ImageFolderConfig, "fake": FakeDataConfig},
     "optimizer": {"sgd": SGDConfig, "adamw": AdamWConfig},

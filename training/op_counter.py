@@ -1,10 +1,12 @@
 """Counts which conv and pooling operators actually run, to prove which backend a model uses.
 
-Two nets, because each misses what the other sees:
+Two nets, because each misses what the other sees (the python backend's autograd Functions
+show only in the first, the functions net: they run no conv/pool kernel of anyone's):
 - torch functions, through the same table the backend mode routes by
   (`ops.layer_functions`): a torch.nn.functional conv/pool call that reached torch, whatever
-  alias it came by. It catches calls that leave no trace of their own at the dispatcher, such
-  as `F.adaptive_avg_pool2d(x, 1)`, which torch runs as a plain `mean`.
+  alias it came by, and each call of the python backend's functions. It catches calls that
+  leave no trace of their own at the dispatcher, such as `F.adaptive_avg_pool2d(x, 1)`, which
+  torch runs as a plain `mean`.
 - aten operators at the dispatcher (after autograd, so forward and backward each count once):
   torch's conv/pool kernels however they were reached, and convlab's ops."""
 
@@ -24,12 +26,12 @@ from ops.layer_functions import LAYER_FUNCTIONS, called_name, is_kernel_name
 class _FunctionCounter(TorchFunctionMode):
     def __init__(self):
         super().__init__()
-        self.counts = Counter()
+        self.counts = {"native": Counter(), "python": Counter()}
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         layer = LAYER_FUNCTIONS.get(func)
-        if layer is not None and layer.owner == "native":
-            self.counts[called_name(func)] += 1
+        if layer is not None and layer.owner in self.counts:
+            self.counts[layer.owner][called_name(func)] += 1
         return func(*args, **(kwargs or {}))
 
 
@@ -45,7 +47,8 @@ class _DispatchCounter(TorchDispatchMode):
 
 @contextlib.contextmanager
 def counting_layer_ops(functional: str | None = None):
-    """Count convlab's ops and torch's own conv/pool calls (torch functions reached and aten
+    """Count convlab's ops, the python backend's functions (forward calls: their backward is
+    no function call) and torch's own conv/pool calls (torch functions reached and aten
     kernels run, so one native call can count in both) made inside the block, which runs
     inside `with ops.backend(functional):` when given. Yields the counts dict, filled on exit.
 
@@ -59,9 +62,11 @@ def counting_layer_ops(functional: str | None = None):
     convlab = {k: v for k, v in kernels.counts.items() if k.startswith("convlab.")}
     native = {k: v for k, v in kernels.counts.items()
               if k.startswith("aten.") and is_kernel_name(k)}
-    native.update(functions.counts)
+    native.update(functions.counts["native"])
+    python = dict(functions.counts["python"])
     counts.update(convlab_calls=sum(convlab.values()), torch_calls=sum(native.values()),
-                  convlab_ops=convlab, torch_ops=native)
+                  python_calls=sum(python.values()), convlab_ops=convlab, torch_ops=native,
+                  python_ops=python)
 
 
 def count_layer_ops(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
@@ -75,10 +80,16 @@ def count_layer_ops(model: torch.nn.Module, images: torch.Tensor, labels: torch.
 
 
 def backend_check(backend: str, counts: dict) -> str | None:
-    """None when the counts fit `backend`, else what went wrong."""
-    if backend == "custom" and (counts["torch_calls"] or not counts["convlab_calls"]):
-        return (f"custom run used torch's own conv/pool ops {counts['torch_ops']} "
-                f"(convlab calls: {counts['convlab_calls']})")
-    if backend == "native" and counts["convlab_calls"]:
-        return f"native run called convlab ops {counts['convlab_ops']}"
+    """None when the counts fit `backend`, else what went wrong: a run may call only its own
+    backend's ops, and custom and python runs must call some (native ones leave no count of
+    their own when torch answers a pooling with a plain mean)."""
+    own = {"native": "torch_calls", "custom": "convlab_calls", "python": "python_calls"}[backend]
+    foreign = {"torch_calls": ("torch's own conv/pool ops", "torch_ops"),
+               "convlab_calls": ("convlab ops", "convlab_ops"),
+               "python_calls": ("python backend ops", "python_ops")}
+    for key, (what, detail) in foreign.items():
+        if key != own and counts[key]:
+            return f"{backend} run used {what} {counts[detail]} ({own}: {counts[own]})"
+    if backend != "native" and not counts[own]:
+        return f"{backend} run called none of its own ops ({own}: 0)"
     return None

@@ -1,5 +1,6 @@
-"""Accuracy parity: the same model trained with torch's layers and with convlab's, from one
-initialisation, with the same seed and data order; a JSON/Markdown/PNG report and a verdict."""
+"""Accuracy parity: the same model trained on two backends (parity.backends, by default
+torch's layers and convlab's), from one initialisation, with the same seed and data order; a
+JSON/Markdown/PNG report and a verdict."""
 
 import json
 import math
@@ -12,7 +13,10 @@ from lightning.pytorch.callbacks import Callback
 from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 
+import ops
+
 from .config_checks import check_config
+from .errors import UserError
 from .op_counter import backend_check, count_layer_ops
 from .run import build_data_and_model, make_classifier, make_trainer, model_for, set_benchmark
 
@@ -36,13 +40,22 @@ class EpochHistory(Callback):
         })
 
 
-def _twin_models(cfg: DictConfig, data, seed: int):
-    """One initialisation, copied: the native model is built, the custom one gets its weights."""
+def _twin_models(cfg: DictConfig, data, seed: int, backends: list[str]):
+    """One initialisation, copied: the first backend's model is built, the second's gets its
+    weights."""
     L.seed_everything(seed, workers=True)
-    native = model_for(cfg, data, backend="native")
-    custom = model_for(cfg, data, backend="custom")
-    custom.load_state_dict(native.state_dict())
-    return {"native": native, "custom": custom}
+    first = model_for(cfg, data, backend=backends[0])
+    second = model_for(cfg, data, backend=backends[1])
+    second.load_state_dict(first.state_dict())
+    return {backends[0]: first, backends[1]: second}
+
+
+def _checked_backends(cfg: DictConfig) -> list[str]:
+    backends = list(cfg.parity.backends)
+    if len(backends) != 2 or backends[0] == backends[1] or not set(backends) <= set(ops.BACKENDS):
+        raise UserError(f"parity.backends must name two different backends of {ops.BACKENDS}, "
+                        f"got {backends}")
+    return backends
 
 
 def _train_one(cfg, data, model, backend, seed, output_dir):
@@ -68,28 +81,32 @@ def _train_one(cfg, data, model, backend, seed, output_dir):
     }
 
 
-def summarise(runs: list[dict], tolerance: float) -> dict:
-    """Mean custom-minus-native accuracy difference over seeds (percentage points), its
+def summarise(runs: list[dict], tolerance: float,
+              backends: tuple[str, str] = ("native", "custom")) -> dict:
+    """Mean second-minus-first backend accuracy difference over seeds (percentage points), its
     standard error, and the verdict."""
+    first, second = backends
     by_seed = {}
     for run in runs:
         by_seed.setdefault(run["seed"], {})[run["backend"]] = run
-    diffs = [100 * (pair["custom"]["test_acc"] - pair["native"]["test_acc"])
+    diffs = [100 * (pair[second]["test_acc"] - pair[first]["test_acc"])
              for pair in by_seed.values()]
     mean = statistics.fmean(diffs)
     stderr = statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else None
     problems = [run["backend_problem"] for run in runs if run["backend_problem"]]
     passed = abs(mean) <= tolerance and not problems
-    return {"mean_diff_points": mean, "stderr_points": stderr, "per_seed_diff_points": diffs,
-            "tolerance_points": tolerance, "problems": problems, "passed": passed}
+    return {"backends": [first, second], "mean_diff_points": mean, "stderr_points": stderr,
+            "per_seed_diff_points": diffs, "tolerance_points": tolerance, "problems": problems,
+            "passed": passed}
 
 
 def _markdown(cfg, runs, summary) -> str:
     lines = [
         f"# Parity: {cfg.model.name} on {cfg.data.name}, {cfg.trainer.max_epochs} epochs",
         "",
-        "| backend | seed | test acc (%) | test loss | s/epoch | convlab op calls | torch conv/pool calls |",
-        "|---|---|---|---|---|---|---|",
+        "| backend | seed | test acc (%) | test loss | s/epoch | convlab op calls | "
+        "python op calls | torch conv/pool calls |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         counts = run["op_counts"]
@@ -97,28 +114,30 @@ def _markdown(cfg, runs, summary) -> str:
         lines.append(
             f"| {run['backend']} | {run['seed']} | {100 * run['test_acc']:.2f} | "
             f"{run['test_loss']:.4f} | {seconds:.1f} | {counts['convlab_calls']} | "
-            f"{counts['torch_calls']} |")
+            f"{counts['python_calls']} | {counts['torch_calls']} |")
     stderr = summary["stderr_points"]
+    first, second = summary["backends"]
     lines += [
         "",
-        f"Mean difference (custom - native): {summary['mean_diff_points']:+.2f} points"
+        f"Mean difference ({second} - {first}): {summary['mean_diff_points']:+.2f} points"
         + (f" ± {stderr:.2f} (standard error)" if stderr is not None else " (one seed)"),
         f"Tolerance: ±{summary['tolerance_points']} points. "
         f"Verdict: **{'PASS' if summary['passed'] else 'FAIL'}**",
         "",
-        "Op calls are counted over one training step (forward, loss, backward).",
+        "Op calls are counted over one training step (forward, loss, backward; the python "
+        "backend's count its forward calls only).",
     ]
     lines += [f"- problem: {p}" for p in summary["problems"]]
     return "\n".join(lines) + "\n"
 
 
-def _plot(runs, path: Path) -> None:
+def _plot(runs, path: Path, first: str) -> None:
     # A bare Figure needs no pyplot backend, so this works on headless machines.
     figure = Figure(figsize=(11, 4))
     acc_axes, loss_axes = figure.subplots(1, 2)
     for run in runs:
         epochs = [e["epoch"] + 1 for e in run["epochs"]]
-        style = "-" if run["backend"] == "native" else "--"
+        style = "-" if run["backend"] == first else "--"
         label = f"{run['backend']} seed {run['seed']}"
         acc_axes.plot(epochs, [100 * e["val_acc"] for e in run["epochs"]], style, label=label)
         loss_axes.plot(epochs, [e["val_loss"] for e in run["epochs"]], style, label=label)
@@ -130,23 +149,24 @@ def _plot(runs, path: Path) -> None:
 
 
 def run_parity(cfg: DictConfig) -> dict:
-    """Train every seed with both backends and write parity.json, parity.md and parity.png
-    into cfg.paths.output_dir. Returns the report."""
+    """Train every seed with both of cfg.parity.backends and write parity.json, parity.md and
+    parity.png into cfg.paths.output_dir. Returns the report."""
     check_config(cfg)
+    backends = _checked_backends(cfg)
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    data, _ = build_data_and_model(cfg, backend="native")
+    data, _ = build_data_and_model(cfg, backend=backends[0])
     data.setup("fit")
     set_benchmark(cfg)
     runs = []
     for seed in cfg.parity.seeds:
-        for backend, model in _twin_models(cfg, data, seed).items():
+        for backend, model in _twin_models(cfg, data, seed, backends).items():
             runs.append(_train_one(cfg, data, model, backend, seed, output_dir))
-    summary = summarise(runs, cfg.parity.tolerance)
+    summary = summarise(runs, cfg.parity.tolerance, backends)
     report = {"config": OmegaConf.to_container(cfg, resolve=True), "runs": runs,
               "summary": summary}
     (output_dir / "parity.json").write_text(json.dumps(report, indent=2))
     (output_dir / "parity.md").write_text(_markdown(cfg, runs, summary))
-    _plot(runs, output_dir / "parity.png")
+    _plot(runs, output_dir / "parity.png", backends[0])
     print(_markdown(cfg, runs, summary))
     return report

@@ -91,9 +91,12 @@ def run_params(cfg: DictConfig, backend: str | None = None) -> dict:
 
 def make_classifier(cfg: DictConfig, model, data, backend: str | None = None) -> Classifier:
     backend = backend or cfg.op.backend
+    # Two images: batch norm in training mode needs more than one value per channel.
+    example = torch.zeros(2, data.in_channels, data.image_size, data.image_size)
     return Classifier(model, data.num_classes, instantiate(cfg.optimizer),
                       OmegaConf.to_container(cfg.scheduler), run_params(cfg, backend),
-                      functional_backend=backend if cfg.op.functional else None)
+                      functional_backend=backend if cfg.op.functional else None,
+                      example_input=example)
 
 
 def make_trainer(cfg: DictConfig, output_dir: Path, callbacks=(),
