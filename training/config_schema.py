@@ -139,6 +139,12 @@ class TrainerConfig:
     devices: Any = 1
     strategy: str = "auto"
     sync_batchnorm: bool = False
+    # Lightning's precision: "32-true", "64-true", "bf16-mixed" (CPU and GPU autocast: convlab's
+    # conv runs in bfloat16 through its autocast kernels), "16-mixed" (GPU only).
+    precision: str = "32-true"
+    # true: the same seed gives bit-identical weights and metrics (torch's deterministic
+    # algorithms; convlab's kernels are deterministic on every device anyway).
+    deterministic: bool = False
     max_epochs: int = 10
     # An int is a number of batches, a float in [0, 1] a fraction, null all batches; OmegaConf
     # has no int-or-float type, so training.config_checks checks these.
