@@ -54,4 +54,11 @@ def check_config(cfg: DictConfig) -> None:
         _check_limit(key, cfg.trainer[key])
     if cfg.trainer.accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         raise UserError(f"trainer.accelerator={cfg.trainer.accelerator} (trainer=gpu, trainer=ddp) "
-                        "needs a GPU and torch sees none: use trainer=cpu or trainer=default")
+                        "needs a GPU and torch sees none: use trainer=cpu or trainer=default "
+                        "(DDP on the CPU: trainer=ddp trainer.accelerator=cpu trainer.devices=2)")
+    on_cpu = cfg.trainer.accelerator == "cpu" or (
+        cfg.trainer.accelerator == "auto" and not torch.cuda.is_available())
+    if cfg.trainer.sync_batchnorm and on_cpu and cfg.model.get("batch_norm", False):
+        # torch's SyncBatchNorm runs on CUDA only; it would fail at the first step.
+        raise UserError("trainer.sync_batchnorm=true needs GPUs (torch's SyncBatchNorm has no CPU "
+                        "kernel): add trainer.sync_batchnorm=false to run DDP on the CPU")
