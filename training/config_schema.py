@@ -138,6 +138,7 @@ class TrainerConfig:
     # Lightning takes an int, a list of device ids or "auto".
     devices: Any = 1
     strategy: str = "auto"
+    num_nodes: int = 1  # machines of a DDP run (README: DDP on several machines)
     sync_batchnorm: bool = False
     # Lightning's precision: "32-true", "64-true", "bf16-mixed" (CPU and GPU autocast: convlab's
     # conv runs in bfloat16 through its autocast kernels), "16-mixed" (GPU only).
@@ -175,6 +176,8 @@ class TrainConfig:
     seed: int = 0
     train: bool = True
     ckpt_path: Optional[str] = None
+    # torch.compile the LightningModule (inductor); checkpoints stay loadable without it.
+    compile: bool = False
     paths: PathsConfig = field(default_factory=PathsConfig)
     # The groups are typed by their own schemas (above), chosen by each group's YAML file.
     model: Any = MISSING

@@ -156,6 +156,10 @@ def _fit_and_test(cfg: DictConfig, output_dir: Path, first_step: FirstStep) -> f
     module = make_classifier(cfg, model, data)
     if ckpt_path is not None:
         _check_checkpoint_fits(ckpt_path, module)
+    if cfg.compile:
+        # The model only (the metrics' update code does not trace), compiled in place, so the
+        # state_dict and checkpoints keep the model's own keys.
+        module.model.compile()
     reports = [AlgorithmReport(output_dir)] if cfg.op.backend == "custom" else []
     trainer = make_trainer(cfg, output_dir, callbacks=[first_step, *reports])
 
