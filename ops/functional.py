@@ -124,6 +124,8 @@ def adaptive_avg_pool2d(input, output_size):
     if min(sizes) < 0:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be >= 0, got {output_size!r}")
     if min(sizes) == 0:
+        if not input.is_floating_point():
+            raise TypeError(f"adaptive_avg_pool2d: expected a floating-point input dtype, got {input.dtype}")
         # An empty output, as torch gives: no window to average, so no kernel to run (the
         # kernel's check wants sizes >= 1). A zero-element view of the input keeps the result
         # on the autograd graph, whose gradient for the input is then zero, like torch's.

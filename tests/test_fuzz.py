@@ -229,3 +229,5 @@ def test_named_errors_for_a_3d_weight_and_an_empty_adaptive_output():
     assert out.shape == F.adaptive_avg_pool2d(x, (0, 2)).shape == (2, 3, 0, 2)
     out.sum().backward()
     assert torch.equal(leaf.grad, torch.zeros_like(x))
+    with pytest.raises(TypeError, match="dtype"):
+        ops.adaptive_avg_pool2d(x.long(), (0, 2))
