@@ -46,10 +46,11 @@ def algorithm_argument(input, weight, stride, padding, dilation, groups, algorit
     else `algorithm` itself ("auto" is resolved by the op)."""
     check_algorithm(algorithm)
     if algorithm == "auto" and _benchmark and not _tracing(input):
-        key = (input.device, input.dtype, tuple(input.shape), tuple(weight.shape), tuple(stride),
+        dtype = _kernel_dtype(input)
+        key = (input.device, dtype, tuple(input.shape), tuple(weight.shape), tuple(stride),
                tuple(padding), tuple(dilation), groups)
         if key not in _fastest:
-            _fastest[key] = _time_all(input, weight, stride, padding, dilation, groups)
+            _fastest[key] = _time_all(input, weight, stride, padding, dilation, groups, dtype)
         return _fastest[key]
     return algorithm
 
@@ -88,7 +89,13 @@ def note_call(input, weight, stride, padding, dilation, groups, algorithm) -> No
     """Called by ops.conv2d with the op's arguments; records them while recording."""
     if _recorded is None or _tracing(input):
         return
-    forward = convlab.conv2d_algorithm(input, weight, stride, padding, dilation, groups, algorithm)
+    # Shape-only stand-ins in the kernel's dtype: under autocast the input and weight may
+    # differ in dtype here (bfloat16 activations, float32 weights) until the op casts them.
+    dtype = _kernel_dtype(input)
+    forward = convlab.conv2d_algorithm(
+        torch.empty(input.shape, dtype=dtype, device="meta"),
+        torch.empty(weight.shape, dtype=dtype, device="meta"),
+        stride, padding, dilation, groups, algorithm)
     _recorded.append({"input": list(input.shape), "weight": list(weight.shape),
                       "forward": forward, **backward_algorithms(forward)})
 
@@ -106,11 +113,20 @@ def _tracing(input) -> bool:
             or isinstance(input, torch._subclasses.FakeTensor))
 
 
-def _time_all(input, weight, stride, padding, dilation, groups) -> str:
+def _kernel_dtype(input) -> torch.dtype:
+    """The dtype convlab's conv kernel runs in: under autocast, its autocast kernel casts input
+    and weight to the autocast dtype (like torch's conv); otherwise the input's."""
+    device = input.device.type
+    if input.is_floating_point() and torch.is_autocast_enabled(device):
+        return torch.get_autocast_dtype(device)
+    return input.dtype
+
+
+def _time_all(input, weight, stride, padding, dilation, groups, dtype) -> str:
     """The fastest applicable algorithm for one forward + backward on random data of these
-    shapes (median of 3 after a warm-up)."""
-    x = torch.randn(input.shape, device=input.device, dtype=input.dtype)
-    w = torch.randn(weight.shape, device=weight.device, dtype=weight.dtype)
+    shapes, in `dtype` (median of 3 after a warm-up)."""
+    x = torch.randn(input.shape, device=input.device, dtype=dtype)
+    w = torch.randn(weight.shape, device=weight.device, dtype=dtype)
     args = (stride, padding, dilation, groups)
     times = {}
     for name in CONV2D_ALGORITHMS[1:]:

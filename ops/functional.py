@@ -62,6 +62,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """torch.nn.functional.conv2d on convlab's kernels; `algorithm` is one of
     ops.CONV2D_ALGORITHMS ("auto": the rule table, or the fastest in benchmark mode)."""
     input, batched = _batched(input, "conv2d")
+    if not isinstance(weight, torch.Tensor):
+        raise TypeError(f"conv2d: weight must be a torch.Tensor, got {type(weight).__name__}")
+    # Checked here because padding='same' reads the kernel size before the op's own check.
+    if weight.dim() != 4:
+        raise ValueError(f"conv2d: expected weight to be 4-D (out_channels, in_channels / groups, "
+                         f"kH, kW), got {weight.dim()}-D with shape {tuple(weight.shape)}")
     stride = _pair(stride, "stride")
     dilation = _pair(dilation, "dilation")
     if isinstance(padding, str):
@@ -114,5 +120,16 @@ def adaptive_avg_pool2d(input, output_size):
         raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
     # None keeps the input's size along that axis, as in torch.
     sizes = [input.size(2 + i) if s is None else s for i, s in enumerate(sizes)]
-    output = convlab.adaptive_avg_pool2d(input, _pair(sizes, "output_size"))
+    sizes = _pair(sizes, "output_size")
+    if min(sizes) < 0:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be >= 0, got {output_size!r}")
+    if min(sizes) == 0:
+        if not input.is_floating_point():
+            raise TypeError(f"adaptive_avg_pool2d: expected a floating-point input dtype, got {input.dtype}")
+        # An empty output, as torch gives: no window to average, so no kernel to run (the
+        # kernel's check wants sizes >= 1). A zero-element view of the input keeps the result
+        # on the autograd graph, whose gradient for the input is then zero, like torch's.
+        output = input.reshape(-1)[:0].reshape(input.size(0), input.size(1), *sizes)
+        return _unbatch(output, batched)
+    output = convlab.adaptive_avg_pool2d(input, sizes)
     return _unbatch(output, batched)

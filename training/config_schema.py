@@ -143,7 +143,14 @@ class TrainerConfig:
     # Lightning takes an int, a list of device ids or "auto".
     devices: Any = 1
     strategy: str = "auto"
+    num_nodes: int = 1  # machines of a DDP run (README: DDP on several machines)
     sync_batchnorm: bool = False
+    # Lightning's precision: "32-true", "64-true", "bf16-mixed" (CPU and GPU autocast: convlab's
+    # conv runs in bfloat16 through its autocast kernels), "16-mixed" (GPU only).
+    precision: str = "32-true"
+    # true: the same seed gives bit-identical weights and metrics (torch's deterministic
+    # algorithms; convlab's kernels are deterministic on every device anyway).
+    deterministic: bool = False
     max_epochs: int = 10
     # An int is a number of batches, a float in [0, 1] a fraction, null all batches; OmegaConf
     # has no int-or-float type, so training.config_checks checks these.
@@ -174,6 +181,8 @@ class TrainConfig:
     seed: int = 0
     train: bool = True
     ckpt_path: Optional[str] = None
+    # torch.compile the LightningModule (inductor); checkpoints stay loadable without it.
+    compile: bool = False
     paths: PathsConfig = field(default_factory=PathsConfig)
     # The groups are typed by their own schemas (above), chosen by each group's YAML file.
     model: Any = MISSING

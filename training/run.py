@@ -21,6 +21,7 @@ from .classifier import Classifier
 from .config_checks import check_config
 from .console import EpochLines, wants_progress_bar
 from .errors import UserError
+from .ranks import rank_digests
 from .run_folder import FirstStep, removed_on_early_failure
 
 
@@ -126,7 +127,12 @@ def _checked_checkpoint(path) -> str | None:
 def _check_checkpoint_fits(path: str, module: Classifier) -> None:
     """A checkpoint of another model (or of the same model sized for other data) would fail
     deep inside Lightning with a traceback; say which setting differs instead."""
-    saved = torch.load(path, map_location="cpu", weights_only=False)["state_dict"]
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=False)["state_dict"]
+    except Exception as error:  # truncated zip, bad pickle, a file of another kind: all unusable
+        raise UserError(f"ckpt_path '{path}' is not a readable checkpoint, truncated or corrupt "
+                        f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
+                        "use another .ckpt from the run's checkpoints/ folder") from None
     for key, value in module.state_dict().items():
         if key not in saved or saved[key].shape != value.shape:
             found = tuple(saved[key].shape) if key in saved else "nothing"
@@ -153,17 +159,22 @@ def _fit_and_test(cfg: DictConfig, output_dir: Path, first_step: FirstStep) -> f
     module = make_classifier(cfg, model, data)
     if ckpt_path is not None:
         _check_checkpoint_fits(ckpt_path, module)
+    if cfg.compile:
+        # The model only (the metrics' update code does not trace), compiled in place, so the
+        # state_dict and checkpoints keep the model's own keys.
+        module.model.compile()
     reports = [AlgorithmReport(output_dir)] if cfg.op.backend == "custom" else []
     trainer = make_trainer(cfg, output_dir, callbacks=[first_step, *reports])
 
     started = time.perf_counter()
     if cfg.train:
         trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
+        digests = rank_digests(module)  # one per DDP rank; raises if the ranks drifted apart
         test_ckpt = trainer.checkpoint_callback.best_model_path or None
     elif ckpt_path is None:
         raise UserError("train=false evaluates a checkpoint: add ckpt_path=PATH/TO/run.ckpt")
     else:
-        test_ckpt = ckpt_path
+        test_ckpt, digests = ckpt_path, []
     results = trainer.test(module, datamodule=data, ckpt_path=test_ckpt, weights_only=False)[0]
 
     metrics = {
@@ -172,8 +183,11 @@ def _fit_and_test(cfg: DictConfig, output_dir: Path, first_step: FirstStep) -> f
         "epochs": trainer.current_epoch,
         "seconds": time.perf_counter() - started,
         "tested_checkpoint": test_ckpt,
+        "world_size": trainer.world_size,
+        "weights_sha256": digests,  # of the trained weights, per rank
         **run_params(cfg),
     }
-    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    print(f"test accuracy: {metrics['test_acc']:.4f} ({output_dir})")
+    if trainer.is_global_zero:  # one run folder, written once, however many DDP ranks
+        (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        print(f"test accuracy: {metrics['test_acc']:.4f} ({output_dir})")
     return metrics["test_acc"]
