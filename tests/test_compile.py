@@ -21,13 +21,8 @@ def _graph_ops(graph_module) -> set[str]:
     return {str(node.target) for node in graph_module.graph.nodes if node.op == "call_function"}
 
 
-# "auto" runs LeNet-5's first layer (one input channel, 5x5) on FFT, which is wrong inside a
-# compiled graph: a C++ bug in csrc/ops/conv2d_fft.cpp, reported (README, torch.compile).
-# strict: once it is fixed this xfail turns red, and "fft" joins the list.
-@pytest.mark.parametrize("algorithm", [
-    "im2col", "direct",
-    pytest.param("auto", marks=pytest.mark.xfail(strict=True, reason="FFT conv under a dispatch mode")),
-])
+# "auto" runs LeNet-5's first layer (one input channel, 5x5) on FFT, the rest on im2col.
+@pytest.mark.parametrize("algorithm", ["im2col", "direct", "fft", "auto"])
 def test_compile_fullgraph_matches_eager_forward_and_backward(algorithm):
     model, x = _lenet_and_batch(algorithm)
     graphs = []

@@ -58,12 +58,6 @@ def check_config(cfg: DictConfig) -> None:
         raise UserError(f"trainer.accelerator={cfg.trainer.accelerator} (trainer=gpu, trainer=ddp) "
                         "needs a GPU and torch sees none: use trainer=cpu or trainer=default "
                         "(DDP on the CPU: trainer=ddp trainer.accelerator=cpu trainer.devices=2)")
-    if cfg.get("compile", False) and cfg.op.backend == "custom" and cfg.op.algorithm in ("auto", "fft"):
-        # convlab's FFT conv returns wrong values inside compiled graphs (any TorchDispatchMode
-        # active, with a single input channel or a batch of one: README, torch.compile), and
-        # "auto" picks FFT for single-channel 5x5 layers such as LeNet-5's first.
-        raise UserError(f"compile=true with op=custom needs op.algorithm=im2col, direct or winograd "
-                        f"(got {cfg.op.algorithm}): the FFT algorithm is wrong inside compiled graphs")
     on_cpu = cfg.trainer.accelerator == "cpu" or (
         cfg.trainer.accelerator == "auto" and not torch.cuda.is_available())
     if cfg.trainer.sync_batchnorm and on_cpu and cfg.model.get("batch_norm", False):
