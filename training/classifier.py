@@ -116,6 +116,10 @@ class Classifier(L.LightningModule):
         # statistics and draw dropout's random numbers, changing the run it pictures.
         training = self.model.training
         self.model.eval()
+        # A model compiled in place (compile=true) cannot be jit-traced through dynamo: trace
+        # its plain forward, which is the same graph.
+        compiled_forward = getattr(self.model, "_compiled_call_impl", None)
+        self.model._compiled_call_impl = None
         try:
             with warnings.catch_warnings(), scope:
                 # torch.jit.trace, which add_graph runs, warns that it is deprecated and about
@@ -125,6 +129,7 @@ class Classifier(L.LightningModule):
                 for writer in writers:
                     writer.add_graph(self.model, self.example_input.to(self.device))
         finally:
+            self.model._compiled_call_impl = compiled_forward
             self.model.train(training)
 
     def on_test_start(self):
