@@ -14,6 +14,15 @@ def exact_cuda_math():
     torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
+@pytest.fixture(autouse=True)
+def fresh_compile_caches():
+    """Every test compiles from scratch: after a few compiles of one forward (say
+    nn.Sequential's) dynamo stops recompiling it, and a later fullgraph=True compile of
+    another model would find no frame to compile."""
+    yield
+    torch._dynamo.reset()
+
+
 @pytest.fixture
 def compose_config(tmp_path):
     """Compose configs/train.yaml (or `config_name`) like train.py does, outputs in tmp_path."""
