@@ -124,10 +124,13 @@ def load_extension() -> str:
     """Compile (if needed) and load the extension; returns the path of the loaded library."""
     with_cuda = cuda_requested()
     _check_toolchain(with_cuda)
-    ldflags, cuda_flags = [], ["-O3"]
+    # -fopenmp: without it ATen's parallel_for compiles to a serial loop in the extension
+    # (ATen/Parallel-inl.h), so every convlab CPU kernel would run on one core. The OpenMP
+    # runtime is the one torch already loaded (same soname, libgomp.so.1).
+    cflags, ldflags, cuda_flags = ["-O3", "-fopenmp"], ["-fopenmp"], ["-O3"]
     if with_cuda:
         # Some toolkits keep libcudart in lib/ rather than lib64/.
-        ldflags = [f"-L{Path(cpp_extension.CUDA_HOME) / d}" for d in ("lib64", "lib")]
+        ldflags += [f"-L{Path(cpp_extension.CUDA_HOME) / d}" for d in ("lib64", "lib")]
         cuda_flags += _cuda_library_headers()
     name = "convlab_cuda" if with_cuda else "convlab_cpu"
     directory = build_directory(with_cuda)
@@ -141,7 +144,7 @@ def load_extension() -> str:
         return cpp_extension.load(
             name=name,
             sources=sources(with_cuda),
-            extra_cflags=["-O3"],
+            extra_cflags=cflags,
             extra_cuda_cflags=cuda_flags,
             extra_ldflags=ldflags,
             extra_include_paths=[str(CSRC)],
