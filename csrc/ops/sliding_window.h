@@ -42,5 +42,17 @@ C10_HOST_DEVICE inline int64_t tap_reading(
   return offset / dilation;
 }
 
+// Outputs [begin, end) along one axis whose tap k reads inside the input [0, in_size): the
+// outputs a loop over one tap can run without bounds checks.
+C10_HOST_DEVICE inline OutputRange outputs_reading_inside(
+    int64_t k, int64_t stride, int64_t pad, int64_t dilation, int64_t in_size,
+    int64_t out_size) {
+  const int64_t first = tap_position(0, k, stride, pad, dilation);
+  const int64_t begin = first >= 0 ? 0 : (-first + stride - 1) / stride;
+  const int64_t last = in_size - 1 - first;
+  const int64_t end = last < 0 ? 0 : (last / stride + 1 < out_size ? last / stride + 1 : out_size);
+  return {begin < end ? begin : end, end};
+}
+
 } // namespace ops
 } // namespace convlab
