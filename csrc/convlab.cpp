@@ -3,6 +3,7 @@
 #include <torch/library.h>
 
 #include "ops/conv2d.h"
+#include "ops/workspace.h"
 
 TORCH_LIBRARY(convlab, m) {
   // algorithm: "auto" (the rule table in ops/conv2d.cpp), "direct", "im2col", "winograd" or
@@ -21,6 +22,11 @@ TORCH_LIBRARY(convlab, m) {
       "conv2d_algorithm(Tensor input, Tensor weight, int[2] stride, int[2] padding, "
       "int[2] dilation, int groups, str algorithm) -> str",
       &convlab::ops::conv2d_algorithm);
+  // The most elements one lowered buffer (im2col columns, Winograd tiles) may hold on a device
+  // ("cpu" or "cuda"); larger batches run in chunks. set_ returns the previous limit.
+  m.def("workspace_limit(str device) -> int", &convlab::ops::workspace_limit_op);
+  m.def("set_workspace_limit(str device, int elements) -> int",
+        &convlab::ops::set_workspace_limit_op);
   m.def(
       "max_pool2d(Tensor input, int[2] kernel_size, int[2] stride, int[2] padding, "
       "int[2] dilation, bool ceil_mode) -> (Tensor, Tensor)");

@@ -25,6 +25,7 @@ from .backends import BACKENDS, Backend, backend  # noqa: E402
 from .convert import convert  # noqa: E402
 from .functional import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: E402
 from .modules import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: E402
+from .workspace import set_workspace_limit, workspace_limit  # noqa: E402
 
 __all__ = [
     "BACKENDS",
@@ -45,5 +46,7 @@ __all__ = [
     "max_pool2d",
     "recording_algorithms",
     "set_benchmark",
+    "set_workspace_limit",
     "use_algorithm",
+    "workspace_limit",
 ]

@@ -1,6 +1,7 @@
 #include "conv2d.h"
 
 #include "checks.h"
+#include "workspace.h"
 
 namespace convlab {
 namespace ops {
@@ -208,9 +209,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward(
 }
 
 int64_t samples_per_chunk(const Conv2dGeometry& g, int64_t workspace_per_sample,
-                          const Conv2dDeviceKernels& device) {
+                          const at::Tensor& input) {
   const int64_t per_sample = std::max<int64_t>(1, workspace_per_sample);
-  return std::max<int64_t>(1, std::min(g.batch, device.max_workspace_elements / per_sample));
+  const int64_t limit = workspace_limit(input.device().type());
+  return std::max<int64_t>(1, std::min(g.batch, limit / per_sample));
 }
 
 std::optional<at::Tensor> contiguous_bias(const std::optional<at::Tensor>& bias) {

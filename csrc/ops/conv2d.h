@@ -71,9 +71,6 @@ struct Conv2dDeviceKernels {
                            const Conv2dGeometry& g, at::Tensor& output);
   // out[i] = a[i] @ b[i] (+ out[i] when accumulate); a, b row-major or transposed views.
   void (*bmm)(const at::Tensor& a, const at::Tensor& b, at::Tensor& out, bool accumulate);
-  // Upper bound on elements of one lowered buffer (im2col columns, Winograd tiles); the batch
-  // is processed in chunks below it, so a conv's workspace is bounded whatever the batch.
-  int64_t max_workspace_elements;
 };
 
 // The ways convlab computes a convolution; every device offers each of them.
@@ -143,9 +140,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_fft(
     const Conv2dGeometry& g, std::array<bool, 3> output_mask);
 
 // Samples per chunk of the batch when each sample needs `workspace_per_sample` elements of
-// lowered data: as many as fit the device's workspace budget, at least one.
+// lowered data: as many as fit the workspace limit of `input`'s device (workspace.h), at
+// least one.
 int64_t samples_per_chunk(const Conv2dGeometry& g, int64_t workspace_per_sample,
-                          const Conv2dDeviceKernels& device);
+                          const at::Tensor& input);
 // The bias, contiguous, for the device loops that read it by pointer.
 std::optional<at::Tensor> contiguous_bias(const std::optional<at::Tensor>& bias);
 

@@ -16,7 +16,7 @@ at::Tensor conv2d_im2col_gemm(
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
   const int64_t spatial = g.out_h * g.out_w;
-  const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, device);
+  const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
 
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
@@ -46,7 +46,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
   const auto go = grad_output.contiguous();
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   const int64_t spatial = g.out_h * g.out_w;
-  const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, device);
+  const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
 
   // col2im writes every element of grad_input, so it needs no zero fill.
   auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);

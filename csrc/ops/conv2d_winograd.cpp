@@ -25,7 +25,7 @@ at::Tensor conv2d_winograd(
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
   const int64_t tiles = winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
   const int64_t chunk = samples_per_chunk(
-      g, kWinogradPoints * std::max(g.in_channels, g.out_channels) * tiles, device);
+      g, kWinogradPoints * std::max(g.in_channels, g.out_channels) * tiles, x);
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
     const auto part = g.with_batch(n);

@@ -8,11 +8,10 @@ namespace ops {
 
 namespace {
 
-// Workspace (im2col columns, Winograd tiles) up to 64 MiB of float32 per chunk of the batch.
 const Conv2dDeviceKernels kCpu{
     cpu::im2col, cpu::col2im, cpu::direct_conv, cpu::direct_conv_grad_input,
     cpu::direct_conv_grad_weight, cpu::winograd_filters, cpu::winograd_inputs,
-    cpu::winograd_outputs, cpu::bmm, int64_t{1} << 24};
+    cpu::winograd_outputs, cpu::bmm};
 
 at::Tensor conv2d_cpu(
     const at::Tensor& input,

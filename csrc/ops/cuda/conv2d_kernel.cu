@@ -9,11 +9,10 @@ namespace ops {
 
 namespace {
 
-// Workspace (im2col columns, Winograd tiles) up to 1 GiB of float32 per chunk of the batch.
 const Conv2dDeviceKernels kCuda{
     cuda::im2col, cuda::col2im, cuda::direct_conv, cuda::direct_conv_grad_input,
     cuda::direct_conv_grad_weight, cuda::winograd_filters, cuda::winograd_inputs,
-    cuda::winograd_outputs, cuda::bmm, int64_t{1} << 28};
+    cuda::winograd_outputs, cuda::bmm};
 
 at::Tensor conv2d_cuda(
     const at::Tensor& input,

@@ -1,0 +1,59 @@
+"""The workspace limit: a convolution whose lowered buffer would pass the limit runs its batch
+in chunks and stays correct. A lowered matrix past 2^31 elements is the same situation as
+this test's, scaled: here a limit of a few thousand elements forces the chunking a huge input
+would force under the default limit."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ops
+from tests.reference import DEVICES, TOLERANCES, assert_matches_reference
+
+
+def test_default_limits():
+    assert ops.workspace_limit("cpu") == 2**24
+    assert ops.workspace_limit(torch.device("cuda", 0)) == 2**28
+
+
+# Batch 5 of 3x9x9 inputs, 3x3 kernels: one sample lowers to 27 x 81 im2col elements, and to
+# 36 x 4 x 9 Winograd tile elements. Limits of two samples' worth and of less than one give
+# chunks of 2, 2, 1 and of 1 sample.
+IM2COL_PER_SAMPLE = 27 * 81
+WINOGRAD_PER_SAMPLE = 36 * 4 * 9
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("elements", [2 * IM2COL_PER_SAMPLE, 2 * WINOGRAD_PER_SAMPLE, 100])
+@pytest.mark.parametrize("algorithm", ["im2col", "winograd"])
+def test_a_conv_past_the_limit_runs_in_chunks_and_matches_torch(device, elements, algorithm):
+    generator = torch.Generator().manual_seed(0)
+    x, w, b = (torch.randn(s, generator=generator, dtype=torch.float64).to(device)
+               for s in ((5, 3, 9, 9), (4, 3, 3, 3), (4,)))
+    previous = ops.set_workspace_limit(device, elements)
+    try:
+        assert_matches_reference(
+            lambda *t: ops.conv2d(*t, padding=1, algorithm=algorithm),
+            lambda *t: F.conv2d(*t, padding=1), (x, w, b), torch.float64,
+            tolerance=TOLERANCES[torch.float64])
+    finally:
+        ops.set_workspace_limit(device, previous)
+
+
+def test_set_workspace_limit_returns_the_previous_limit():
+    previous = ops.set_workspace_limit("cpu", 1000)
+    try:
+        assert ops.workspace_limit("cpu") == 1000
+    finally:
+        assert ops.set_workspace_limit("cpu", previous) == 1000
+    assert ops.workspace_limit("cpu") == previous
+
+
+@pytest.mark.parametrize("device,elements,error,argument", [
+    ("cpu", 0, ValueError, "elements"),
+    ("cpu", 2.5, TypeError, "elements"),
+    ("tpu", 1000, ValueError, "device"),
+])
+def test_bad_limits_name_the_argument(device, elements, error, argument):
+    with pytest.raises(error, match=argument):
+        ops.set_workspace_limit(device, elements)
