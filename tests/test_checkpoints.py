@@ -1,5 +1,6 @@
-"""Checkpoints across faults and backends: a corrupt or truncated file is one clear line, and a
-checkpoint of one backend loads with the other (their state_dicts share every key)."""
+"""Checkpoints across faults and backends: a corrupt or truncated file is one clear line, a
+checkpoint of one backend loads with the other (their state_dicts share every key), and one
+last.ckpt follows the run (a run killed mid-epoch: tests/test_kill_resume.py)."""
 
 import json
 
@@ -41,3 +42,19 @@ def test_a_checkpoint_loads_with_the_other_backend(compose_config, tmp_path, tra
     assert second["backend"] == loaded_with
     # The same weights on the other backend's kernels: the loss moves only by float32 rounding.
     assert second["test_loss"] == pytest.approx(first["test_loss"], rel=1e-5)
+
+
+def test_one_last_checkpoint_refreshed_at_every_epoch_end(compose_config, tmp_path):
+    # lr 0: val/acc never improves after the first epoch, so only best-epoch000 is kept; last.ckpt
+    # still follows every epoch (and every 2 steps between), one file, never last-v1.ckpt.
+    train(compose_config(*TINY_FIT, "trainer.max_epochs=3", "optimizer.lr=0.0", "scheduler=none",
+                         "checkpoint_every_n_steps=2"))
+    folder = tmp_path / "checkpoints"
+    assert sorted(p.name for p in folder.iterdir()) == ["best-epoch000.ckpt", "last.ckpt"]
+    last = torch.load(folder / "last.ckpt", weights_only=False)
+    assert (last["epoch"], last["global_step"]) == (2, 9)
+
+
+def test_a_negative_checkpoint_interval_is_one_clear_line(compose_config):
+    with pytest.raises(UserError, match="checkpoint_every_n_steps=-1: give a number"):
+        train(compose_config(*TINY_FIT, "checkpoint_every_n_steps=-1"))

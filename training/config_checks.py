@@ -54,6 +54,9 @@ def check_config(cfg: DictConfig) -> None:
         raise UserError(f"scheduler.name must be one of {SCHEDULES}, got {cfg.scheduler.name!r}")
     for key in LIMITS:
         _check_limit(key, cfg.trainer[key])
+    if cfg.checkpoint_every_n_steps < 0:
+        raise UserError(f"checkpoint_every_n_steps={cfg.checkpoint_every_n_steps}: give a number of "
+                        "training steps, or 0 to write last.ckpt only at the end of each epoch")
     if cfg.trainer.accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         raise UserError(f"trainer.accelerator={cfg.trainer.accelerator} (trainer=gpu, trainer=ddp) "
                         "needs a GPU and torch sees none: use trainer=cpu or trainer=default "

@@ -181,6 +181,9 @@ class TrainConfig:
     seed: int = 0
     train: bool = True
     ckpt_path: Optional[str] = None
+    # checkpoints/last.ckpt is rewritten every this many training steps (0: only at the end of
+    # each epoch) and at every epoch's end: a killed run resumes from it.
+    checkpoint_every_n_steps: int = 200
     # torch.compile the LightningModule (inductor); checkpoints stay loadable without it.
     compile: bool = False
     paths: PathsConfig = field(default_factory=PathsConfig)

@@ -38,6 +38,11 @@ class EpochLines(Callback):
     """`epoch 3/10  train/loss 0.4120  val/loss 0.3880  val/acc 0.8840  (12.1 s)` after every
     epoch (Lightning ends the training epoch after its validation)."""
 
+    def on_train_start(self, trainer, pl_module):
+        # A run resumed mid-epoch starts inside an epoch: Lightning calls no epoch-start hook
+        # for it, and its first line times the rest of that epoch.
+        self._started = time.perf_counter()
+
     def on_train_epoch_start(self, trainer, pl_module):
         self._started = time.perf_counter()
 

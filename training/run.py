@@ -10,13 +10,13 @@ import lightning as L
 import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig, OmegaConf
 
 import ops
 from models import build_model
 
 from .algorithm_report import AlgorithmReport
+from .checkpoints import checkpoint_callbacks
 from .classifier import Classifier
 from .config_checks import check_config
 from .console import EpochLines, wants_progress_bar
@@ -102,17 +102,16 @@ def make_classifier(cfg: DictConfig, model, data, backend: str | None = None) ->
 
 def make_trainer(cfg: DictConfig, output_dir: Path, callbacks=(),
                  logger_overrides: dict | None = None) -> L.Trainer:
-    """cfg.trainer with cfg.logger, extra `callbacks`, and checkpoints (best by val/acc, and
-    last) under output_dir/checkpoints. The progress bar shows on a terminal only; otherwise
-    each epoch prints one line."""
-    checkpoint = ModelCheckpoint(
-        dirpath=output_dir / "checkpoints", filename="best-epoch{epoch:03d}",
-        monitor="val/acc", mode="max", save_last=True, auto_insert_metric_name=False)
+    """cfg.trainer with cfg.logger, extra `callbacks`, and checkpoints under
+    output_dir/checkpoints (best by val/acc; last, every cfg.checkpoint_every_n_steps steps and
+    at every epoch's end). The progress bar shows on a terminal only; otherwise each epoch
+    prints one line."""
+    checkpoints = checkpoint_callbacks(output_dir / "checkpoints", cfg.checkpoint_every_n_steps)
     logger = instantiate(cfg.logger, **(logger_overrides or {}))
     bar = wants_progress_bar(cfg.trainer.enable_progress_bar)
     console = [] if bar else [EpochLines()]
     return instantiate(cfg.trainer, logger=logger, enable_progress_bar=bar,
-                       callbacks=[*callbacks, *console, checkpoint])
+                       callbacks=[*callbacks, *console, *checkpoints])
 
 
 def _checked_checkpoint(path) -> str | None:
@@ -181,6 +180,7 @@ def _fit_and_test(cfg: DictConfig, output_dir: Path, first_step: FirstStep) -> f
         "test_acc": results["test/acc"],
         "test_loss": results["test/loss"],
         "epochs": trainer.current_epoch,
+        "steps": trainer.global_step,
         "seconds": time.perf_counter() - started,
         "tested_checkpoint": test_ckpt,
         "world_size": trainer.world_size,
