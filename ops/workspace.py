@@ -1,7 +1,7 @@
 """The workspace limit: the most elements one lowered buffer (im2col columns, Winograd tiles)
 may hold on a device. Convolutions whose whole-batch buffer would be larger run the batch in
-chunks below it, so their workspace stays bounded however large the batch: 2^24 elements
-(64 MiB of float32) on the CPU and 2^28 (1 GiB) on a GPU by default. One sample is never
+chunks below it, so their workspace stays bounded however large the batch: 2^20 elements
+(4 MiB of float32) on the CPU and 2^28 (1 GiB) on a GPU by default. One sample is never
 split, so a single sample larger than the limit still runs, in one chunk."""
 
 import torch

@@ -12,7 +12,7 @@ from tests.reference import DEVICES, TOLERANCES, assert_matches_reference
 
 
 def test_default_limits():
-    assert ops.workspace_limit("cpu") == 2**24
+    assert ops.workspace_limit("cpu") == 2**20
     assert ops.workspace_limit(torch.device("cuda", 0)) == 2**28
 
 

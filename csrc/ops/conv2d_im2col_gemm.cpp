@@ -17,13 +17,18 @@ at::Tensor conv2d_im2col_gemm(
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
+  // One workspace for every chunk: the last, shorter chunk uses the front of it.
+  auto columns_space = at::empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
+  auto product_space = at::empty({g.out_channels * chunk * spatial}, x.options());
 
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
-    auto columns = at::empty({g.groups * g.patch_size(), n, spatial}, x.options());
+    auto columns = columns_space.narrow(0, 0, g.groups * g.patch_size() * n * spatial)
+                       .view({g.groups * g.patch_size(), n, spatial});
     device.im2col(x.narrow(0, first, n), g.with_batch(n), columns);
     // (groups, out/group, patch) x (groups, patch, n * spatial): one GEMM per group.
-    auto product = at::empty({g.groups, g.out_channels_per_group(), n * spatial}, x.options());
+    auto product = product_space.narrow(0, 0, g.out_channels * n * spatial)
+                       .view({g.groups, g.out_channels_per_group(), n * spatial});
     device.bmm(w, columns.view({g.groups, g.patch_size(), n * spatial}), product, false);
     output.narrow(0, first, n)
         .view({n, g.out_channels, spatial})
@@ -55,23 +60,28 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
       : unused_gradient(x);
 
   if (output_mask[0] || output_mask[1]) {
+    // One workspace for every chunk (the last, shorter chunk uses the front of it); the
+    // columns buffer serves grad_weight's im2col, then grad_input's GEMM.
+    auto columns_space = at::empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
+    auto go_rows_space = at::empty({g.out_channels * chunk * spatial}, go.options());
     for (int64_t first = 0; first < g.batch; first += chunk) {
       const int64_t n = std::min(chunk, g.batch - first);
       const auto chunk_geometry = g.with_batch(n);
       // grad_output rows reordered to (groups, out/group, n * spatial) to match the columns.
-      const auto go_rows = go.narrow(0, first, n)
-                               .view({n, g.out_channels, spatial})
-                               .transpose(0, 1)
-                               .reshape({g.groups, g.out_channels_per_group(), n * spatial});
+      auto go_rows = go_rows_space.narrow(0, 0, g.out_channels * n * spatial)
+                         .view({g.out_channels, n, spatial});
+      go_rows.copy_(go.narrow(0, first, n).view({n, g.out_channels, spatial}).transpose(0, 1));
+      go_rows = go_rows.view({g.groups, g.out_channels_per_group(), n * spatial});
+      auto columns = columns_space.narrow(0, 0, g.groups * g.patch_size() * n * spatial);
       if (output_mask[1]) {
-        auto columns = at::empty({g.groups * g.patch_size(), n, spatial}, x.options());
+        columns = columns.view({g.groups * g.patch_size(), n, spatial});
         device.im2col(x.narrow(0, first, n), chunk_geometry, columns);
         device.bmm(
             go_rows, columns.view({g.groups, g.patch_size(), n * spatial}).transpose(1, 2),
             grad_weight, /*accumulate=*/true);
       }
       if (output_mask[0]) {
-        auto columns = at::empty({g.groups, g.patch_size(), n * spatial}, x.options());
+        columns = columns.view({g.groups, g.patch_size(), n * spatial});
         device.bmm(w.transpose(1, 2), go_rows, columns, false);
         auto grad_input_chunk = grad_input.narrow(0, first, n);
         device.col2im(

@@ -26,12 +26,17 @@ at::Tensor conv2d_winograd(
   const int64_t tiles = winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
   const int64_t chunk = samples_per_chunk(
       g, kWinogradPoints * std::max(g.in_channels, g.out_channels) * tiles, x);
+  // One workspace for every chunk: the last, shorter chunk uses the front of it.
+  auto v_space = at::empty({kWinogradPoints * g.in_channels * chunk * tiles}, acc);
+  auto m_space = at::empty({kWinogradPoints * g.out_channels * chunk * tiles}, acc);
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
     const auto part = g.with_batch(n);
-    auto v = at::empty({kWinogradPoints, g.in_channels, n * tiles}, acc);
+    auto v = v_space.narrow(0, 0, kWinogradPoints * g.in_channels * n * tiles)
+                 .view({kWinogradPoints, g.in_channels, n * tiles});
     device.winograd_inputs(x.narrow(0, first, n), part, v);
-    auto m = at::empty({kWinogradPoints, g.out_channels, n * tiles}, acc);
+    auto m = m_space.narrow(0, 0, kWinogradPoints * g.out_channels * n * tiles)
+                 .view({kWinogradPoints, g.out_channels, n * tiles});
     auto products = m.view({kWinogradPoints * g.groups, ocg, n * tiles});
     device.bmm(filters, v.view({kWinogradPoints * g.groups, icg, n * tiles}), products, false);
     auto out = output.narrow(0, first, n);

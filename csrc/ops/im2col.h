@@ -1,8 +1,9 @@
 #pragma once
 
-// What one element of im2col and of col2im computes, written once: the CPU loops
-// (cpu/im2col.cpp) and the CUDA threads (cuda/im2col.cu) call these, so the CPU tests
-// prove the GPU's index arithmetic.
+// What one element of im2col and of col2im computes: the CUDA threads (cuda/im2col.cu) call
+// these; the CPU loops (cpu/im2col.cpp) produce the same values, in the same summation order,
+// a row at a time with the same sliding_window.h ranges, so the CPU tests prove that index
+// arithmetic.
 #include <ATen/OpMathType.h>
 #include <c10/macros/Macros.h>
 
@@ -22,20 +23,28 @@ C10_HOST_DEVICE inline int64_t column_index(
 }
 
 // im2col: the input value that kernel tap (ki, kj) of output (oh, ow) reads from one
-// (sample, channel) plane; zero in the padding.
+// (sample, channel) plane; zero in the padding. (The CPU copies whole rows: the outputs
+// inside the input are the same outputs_reading_inside ranges.)
 template <typename scalar_t>
 C10_HOST_DEVICE inline scalar_t im2col_value(
     const scalar_t* plane, const Conv2dGeometry& g, int64_t ki, int64_t kj, int64_t oh,
     int64_t ow) {
+  const OutputRange rows =
+      outputs_reading_inside(ki, g.stride_h, g.pad_h, g.dilation_h, g.in_h, g.out_h);
+  const OutputRange cols =
+      outputs_reading_inside(kj, g.stride_w, g.pad_w, g.dilation_w, g.in_w, g.out_w);
+  if (oh < rows.begin || oh >= rows.end || ow < cols.begin || ow >= cols.end) {
+    return scalar_t(0);
+  }
   const int64_t ih = tap_position(oh, ki, g.stride_h, g.pad_h, g.dilation_h);
   const int64_t iw = tap_position(ow, kj, g.stride_w, g.pad_w, g.dilation_w);
-  const bool inside = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
-  return inside ? plane[ih * g.in_w + iw] : scalar_t(0);
+  return plane[ih * g.in_w + iw];
 }
 
 // col2im as a gather: the sum of every column entry that read input element
-// (sample, channel, ih, iw). Each input element is one independent sum, so no two CPU tasks
-// or CUDA threads write the same element and the result does not depend on scheduling.
+// (sample, channel, ih, iw), in the order output row, output column. Each input element is
+// one independent sum, so no two CUDA threads write the same element and the result does not
+// depend on scheduling. (The CPU adds the same terms in the same order a plane at a time.)
 template <typename scalar_t>
 C10_HOST_DEVICE inline at::opmath_type<scalar_t> col2im_sum(
     const scalar_t* columns, const Conv2dGeometry& g, int64_t sample, int64_t channel, int64_t ih,

@@ -10,7 +10,7 @@ namespace ops {
 
 namespace {
 
-std::atomic<int64_t> cpu_limit{int64_t{1} << 24};
+std::atomic<int64_t> cpu_limit{int64_t{1} << 20};
 std::atomic<int64_t> cuda_limit{int64_t{1} << 28};
 
 std::atomic<int64_t>& limit_of(c10::string_view device) {

@@ -11,7 +11,11 @@
 namespace convlab {
 namespace ops {
 
-// Defaults: 2^24 elements on the CPU (64 MiB of float32), 2^28 on a GPU (1 GiB).
+// Defaults: 2^20 elements on the CPU (4 MiB of float32), 2^28 on a GPU (1 GiB). On the CPU a
+// small buffer is also the fast one: it stays in cache between im2col and the GEMM, and
+// glibc reuses it from call to call, where buffers past its mmap threshold (at most 32 MiB)
+// are mapped and page-faulted afresh on every call (VGG-16's 64->64 layer, batch 32,
+// fwd+bwd: 316 ms with a 64 MiB workspace, 160 ms with 4 MiB).
 int64_t workspace_limit(c10::DeviceType device);
 
 // The convlab::workspace_limit / set_workspace_limit ops ("cpu" or "cuda"); set returns the
