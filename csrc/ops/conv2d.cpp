@@ -112,22 +112,17 @@ std::string unsupported_because(Conv2dAlgorithm algorithm, const Conv2dGeometry&
   return "";
 }
 
-// The rule table behind "auto", read off benchmarks/conv_algorithms.py on this project's 2-core
-// CPU (README, "Choosing an algorithm"); the GPU uses it too until measured there.
-// - Winograd: 3x3 stride-1 layers with outputs of at least 16x16 and 16+ channels each way
-//   (VGG-16's 64->64 at 32x32: 1.7x faster than im2col). Below 16x16 its 6x6 tiles waste
-//   work on the border (VGG-16's 512->512 at 2x2: 7x slower than im2col).
-// - FFT: single-channel inputs with kernels of 5x5 or more (LeNet-5's C1: 1.8x faster than
-//   im2col); with more channels the per-frequency products cost more than the GEMM.
-// - im2col everywhere else. Direct never won: it is the readable reference.
-Conv2dAlgorithm rule_table(const Conv2dGeometry& g) {
-  if (unsupported_because(Conv2dAlgorithm::Winograd, g).empty() && g.out_h * g.out_w >= 256 &&
-      g.in_channels_per_group() >= 16 && g.out_channels_per_group() >= 16) {
-    return Conv2dAlgorithm::Winograd;
-  }
-  if (g.in_channels == 1 && g.kernel_h * g.kernel_w >= 25) {
-    return Conv2dAlgorithm::Fft;
-  }
+// The rule table behind "auto", read off the benchmark suite on this project's 2-core CPU
+// (README, "Choosing an algorithm"); the GPU uses it too until measured there. Since the
+// speed work (parallel loops, row-wise im2col/col2im, a cache-sized workspace) im2col wins or
+// ties every conv layer of LeNet-5, AlexNet and VGG-11/16 there, so it is one rule:
+// - im2col everywhere (VGG-16's 64->64 layer at 32x32, batch 32, fwd+bwd: im2col 184 ms,
+//   Winograd 253 ms, native 193 ms; LeNet-5's C1, batch 256: im2col 15.5 ms, FFT 48 ms).
+// - Winograd ties im2col at best (128->128 at 16x16: 158 vs 162 ms): its per-tile transforms
+//   cost what its 4x fewer multiplies save. It won 3x3 layers at 32x32 (1.7x) and FFT won
+//   LeNet-5's C1 (1.8x) only while im2col's lowering was slow.
+// - Direct never wins: it is the readable reference.
+Conv2dAlgorithm rule_table(const Conv2dGeometry&) {
   return Conv2dAlgorithm::Im2col;
 }
 

@@ -1,6 +1,10 @@
 #include <ATen/Dispatch.h>
+#include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "../pool2d.h"
 
@@ -49,29 +53,27 @@ at::Tensor max_pool2d_backward_cpu(
   const int64_t plane_in = g.in_h * g.in_w;
   const int64_t plane_out = g.out_h * g.out_w;
   const int64_t* where = idx.const_data_ptr<int64_t>();
-  at::parallel_for(0, g.planes(), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p) {
-      for (int64_t o = 0; o < plane_out; ++o) {
-        const int64_t i = where[p * plane_out + o];
-        TORCH_CHECK_VALUE(
-            max_pool_index_in_window(g, o / g.out_w, o % g.out_w, i),
-            "convlab.max_pool2d_backward: index ", i, " in indices is not in the window of ",
-            "output (", o / g.out_w, ", ", o % g.out_w, ") of an input plane of ", plane_in,
-            " elements");
-      }
-    }
-  });
+  // Per plane, each output's gradient is added to the element its index names, outputs in
+  // order: every input element receives max_pool_grad's terms in max_pool_grad's order, and
+  // planes are independent tasks. Each index is checked before it is used.
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, go.scalar_type(), "convlab_max_pool2d_backward_cpu", [&] {
+    using opmath_t = at::opmath_type<scalar_t>;
     const scalar_t* grad = go.const_data_ptr<scalar_t>();
     scalar_t* out = grad_input.mutable_data_ptr<scalar_t>();
     at::parallel_for(0, g.planes(), 1, [&](int64_t begin, int64_t end) {
+      std::vector<opmath_t> sums(plane_in);
       for (int64_t p = begin; p < end; ++p) {
-        for (int64_t ih = 0; ih < g.in_h; ++ih) {
-          for (int64_t iw = 0; iw < g.in_w; ++iw) {
-            out[p * plane_in + ih * g.in_w + iw] =
-                max_pool_grad(grad + p * plane_out, where + p * plane_out, g, ih, iw);
-          }
+        std::fill(sums.begin(), sums.end(), opmath_t(0));
+        for (int64_t o = 0; o < plane_out; ++o) {
+          const int64_t i = where[p * plane_out + o];
+          TORCH_CHECK_VALUE(
+              max_pool_index_in_window(g, o / g.out_w, o % g.out_w, i),
+              "convlab.max_pool2d_backward: index ", i, " in indices is not in the window of ",
+              "output (", o / g.out_w, ", ", o % g.out_w, ") of an input plane of ", plane_in,
+              " elements");
+          sums[i] += static_cast<opmath_t>(grad[p * plane_out + o]);
         }
+        std::copy(sums.begin(), sums.end(), out + p * plane_in);
       }
     });
   });

@@ -1,9 +1,13 @@
 #pragma once
 
 // Average pooling over the windows of a rule (SlidingWindow or AdaptiveWindow), forward and
-// backward, parallel over (sample, channel) planes; the per-element work is pool2d.h's.
+// backward, parallel over (sample, channel) planes; the windows and averages are pool2d.h's.
 #include <ATen/Dispatch.h>
+#include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "../pool2d.h"
 
@@ -38,16 +42,31 @@ at::Tensor window_average_backward(
   const auto go = grad_output.contiguous();
   auto grad_input = at::empty({g.batch, g.channels, g.in_h, g.in_w}, go.options());
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, go.scalar_type(), "convlab_window_average_backward_cpu", [&] {
+    using opmath_t = at::opmath_type<scalar_t>;
     const scalar_t* grad = go.const_data_ptr<scalar_t>();
     scalar_t* out = grad_input.mutable_data_ptr<scalar_t>();
+    const int64_t plane_in = g.in_h * g.in_w;
+    // Per plane, each window's share (output gradient over divisor) is added to the window's
+    // elements, windows in order: every input element receives window_average_grad's terms in
+    // window_average_grad's order, and planes are independent tasks.
     at::parallel_for(0, g.planes(), 1, [&](int64_t begin, int64_t end) {
+      std::vector<opmath_t> sums(plane_in);
       for (int64_t p = begin; p < end; ++p) {
         const scalar_t* grad_plane = grad + p * g.out_h * g.out_w;
-        for (int64_t ih = 0; ih < g.in_h; ++ih) {
-          for (int64_t iw = 0; iw < g.in_w; ++iw) {
-            out[(p * g.in_h + ih) * g.in_w + iw] = window_average_grad(grad_plane, g, window, ih, iw);
+        std::fill(sums.begin(), sums.end(), opmath_t(0));
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          for (int64_t ow = 0; ow < g.out_w; ++ow) {
+            const AvgWindow win = window(g, oh, ow);
+            const opmath_t share = static_cast<opmath_t>(grad_plane[oh * g.out_w + ow]) /
+                static_cast<opmath_t>(win.divisor);
+            for (int64_t ih = win.h0; ih < win.h1; ++ih) {
+              for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+                sums[ih * g.in_w + iw] += share;
+              }
+            }
           }
         }
+        std::copy(sums.begin(), sums.end(), out + p * plane_in);
       }
     });
   });
