@@ -708,7 +708,7 @@ def write_reports(results: dict, out: Path) -> dict[str, Path]:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python3 -m benchmarks.suite", description=__doc__.split("\n\n")[0],
+        prog="python3 -m benchmarks.suite", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     preset = parser.add_mutually_exclusive_group()
     preset.add_argument("--quick", dest="mode", action="store_const", const="quick",
@@ -722,8 +722,9 @@ def parse_args(argv=None):
                         help="comma-separated parts to run: conv, pool, train")
     parser.add_argument("--models", default=",".join(OP_MODELS),
                         help="op-level models (layers of), comma-separated")
-    parser.add_argument("--batch", action="append", default=[], metavar="MODEL=N",
-                        help="op-level batch size of a model (repeatable), e.g. vgg16=16")
+    parser.add_argument("--batch", action="append", default=[], metavar="[MODEL=]N",
+                        help="op-level batch size of a model (repeatable), e.g. vgg16=16; "
+                             "N alone: every model")
     parser.add_argument("--algorithms",
                         help="conv algorithms to time besides auto: comma-separated, 'all' or 'none' "
                              "(quick: none, full: all)")
@@ -759,8 +760,9 @@ def main(argv=None) -> dict:
         raise SystemExit(f"--only: unknown {sorted(parts - {'conv', 'pool', 'train'})}")
     batches = dict(OP_BATCH[args.device])
     for item in args.batch:
-        model, _, value = item.partition("=")
-        batches[model] = int(value)
+        model, _, value = item.rpartition("=")
+        for name in [model] if model else OP_MODELS:
+            batches[name] = int(value)
     models = [m for m in args.models.split(",") if m]
     unknown = [m for m in models if m not in OP_MODELS]
     if unknown:
