@@ -104,6 +104,10 @@ def test_command_line_writes_the_reports(tmp_path, capsys):
     assert results["conv"] == [] and results["train"] == []
     assert "## Pooling layers" in capsys.readouterr().out
     assert (tmp_path / "results.md").exists() and (tmp_path / "results.png").exists()
+    markdown = (tmp_path / "results.md").read_text()
+    (tmp_path / "results.md").unlink()
+    suite.main(["--render", str(tmp_path)])  # from results.json alone
+    assert (tmp_path / "results.md").read_text() == markdown
 
 
 def test_layer_shapes_cover_every_conv_and_pooling_layer():
