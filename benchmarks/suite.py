@@ -537,6 +537,10 @@ def _pass(value):
     return "—" if value is None else ("PASS" if value else "**FAIL**")
 
 
+def _threads(n):
+    return f"{n} torch thread{'s' if n != 1 else ''}"
+
+
 def _shape(shape):
     return "×".join(str(s) for s in shape)
 
@@ -551,12 +555,12 @@ def markdown(results: dict) -> str:
         f"# convlab benchmarks: native (torch) vs custom (convlab), {meta['mode']} run",
         "",
         f"{meta['date']}; {meta['machine']} ({meta['device']}), {meta['cpu_count']} CPU cores, "
-        f"{meta['threads']} torch threads (torch.get_num_threads()); torch {meta['torch']}; "
+        f"{_threads(meta['threads'])} (torch.get_num_threads()); torch {meta['torch']}; "
         + (f"load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; " if load else "")
         + f"wall time {meta['wall_s']:.0f} s.",
         "",
         *([f"**Busy machine**: the load average at start ({load[0]:.1f}) reached the "
-           f"{meta['cpu_count']} cores. With {meta['threads']} threads an OpenMP parallel region "
+           f"{meta['cpu_count']} cores. With {_threads(meta['threads'])} an OpenMP parallel region "
            "waits for whichever of its threads another process preempted, which adds whole "
            "scheduler time slices to short ops; compare runs made with `--threads 1` here.", ""]
           if load and meta["threads"] > 1 and load[0] >= meta["cpu_count"] else []),
@@ -687,7 +691,7 @@ def chart(results: dict, path: Path) -> None:
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=8)
     meta = results["meta"]
-    fig.suptitle(f"convlab vs torch: {meta['machine']}, {meta['threads']} threads, "
+    fig.suptitle(f"convlab vs torch: {meta['machine']}, {_threads(meta['threads'])}, "
                  f"torch {meta['torch']}, {meta['date']}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
