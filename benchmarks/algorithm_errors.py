@@ -44,10 +44,11 @@ def main():
     torch.manual_seed(0)
     rows = []
     for model in ("lenet", "vgg16"):
-        for label, x_shape, w_shape, stride, padding, dilation, groups in conv_layers(model, args.batch):
-            x = torch.randn(x_shape, dtype=torch.float64)
-            w = torch.nn.init.kaiming_normal_(torch.empty(w_shape, dtype=torch.float64))
-            conv_args = (stride, padding, dilation, groups)
+        for layer in conv_layers(model, args.batch):
+            label = layer.label
+            x = torch.randn(layer.input, dtype=torch.float64)
+            w = torch.nn.init.kaiming_normal_(torch.empty(layer.weight, dtype=torch.float64))
+            conv_args = (layer.stride, layer.padding, layer.dilation, layer.groups)
             want = outputs(lambda a, b: F.conv2d(a, b, None, *conv_args), x, w, torch.float64, "cpu")
             for dtype in dtypes:
                 row = {"layer": label, "dtype": str(dtype).replace("torch.", ""),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On a GPU machine: build the CUDA extension, run the CUDA tests, run compute-sanitizer's
-# memcheck and racecheck over a small forward/backward of every op, then the speed reading; print a summary.
+# memcheck and racecheck over a small forward/backward of every op, then the benchmark suite; print a summary.
 # Output also goes to $OUT (when set) so a device call brings the log back.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ step cuda_tests python3 -m pytest -q -k cuda tests/test_conv2d.py tests/test_con
 step algorithm_errors python3 benchmarks/algorithm_errors.py --device cuda --out "$log_dir"
 step memcheck compute-sanitizer --tool memcheck --error-exitcode 1 python3 scripts/sanitizer_probe.py
 step racecheck compute-sanitizer --tool racecheck --error-exitcode 1 python3 scripts/sanitizer_probe.py
-step benchmark python3 scripts/benchmark.py --device cuda
+step benchmark python3 -m benchmarks.suite --device cuda --naive --out "$log_dir/benchmarks"
 
 echo "==== gpu_check summary"
 printf '%s\n' "${summary[@]}"
