@@ -6,6 +6,13 @@
 namespace convlab {
 namespace ops {
 
+// Outputs of at least this many positions per plane are written by one GEMM per sample,
+// straight into the output planes (bias pre-filled, accumulated); smaller ones by one GEMM
+// over the whole chunk, then a transposing copy, since per-sample GEMMs over a handful of
+// positions run slowly. Measured on this project's CPU (ms per chunk, per-sample vs whole
+// chunk + copy): 1024 positions 0.89 vs 1.17, 256: 1.46 vs 1.57, 16: 0.75 vs 0.56.
+constexpr int64_t kPerSampleGemmPositions = 256;
+
 at::Tensor conv2d_im2col_gemm(
     const at::Tensor& input,
     const at::Tensor& weight,
@@ -17,24 +24,33 @@ at::Tensor conv2d_im2col_gemm(
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
+  const bool per_sample = g.groups == 1 && spatial >= kPerSampleGemmPositions;
   // One workspace for every chunk: the last, shorter chunk uses the front of it.
   auto columns_space = at::empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
-  auto product_space = at::empty({g.out_channels * chunk * spatial}, x.options());
+  auto product_space = per_sample ? at::Tensor() : at::empty({g.out_channels * chunk * spatial}, x.options());
 
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
     auto columns = columns_space.narrow(0, 0, g.groups * g.patch_size() * n * spatial)
                        .view({g.groups * g.patch_size(), n, spatial});
     device.im2col(x.narrow(0, first, n), g.with_batch(n), columns);
+    auto out = output.narrow(0, first, n).view({n, g.out_channels, spatial});
+    if (per_sample) {
+      // (out, patch) x (patch, spatial) per sample: the filters broadcast over the chunk.
+      if (bias.has_value()) {
+        out.copy_(bias->view({1, g.out_channels, 1}).expand_as(out));
+      }
+      device.bmm(w.expand({n, g.out_channels, g.patch_size()}), columns.transpose(0, 1), out,
+                 /*accumulate=*/bias.has_value());
+      continue;
+    }
     // (groups, out/group, patch) x (groups, patch, n * spatial): one GEMM per group.
     auto product = product_space.narrow(0, 0, g.out_channels * n * spatial)
                        .view({g.groups, g.out_channels_per_group(), n * spatial});
     device.bmm(w, columns.view({g.groups, g.patch_size(), n * spatial}), product, false);
-    output.narrow(0, first, n)
-        .view({n, g.out_channels, spatial})
-        .copy_(product.view({g.out_channels, n, spatial}).transpose(0, 1));
+    out.copy_(product.view({g.out_channels, n, spatial}).transpose(0, 1));
   }
-  if (bias.has_value()) {
+  if (bias.has_value() && !per_sample) {
     output.add_(bias->view({1, g.out_channels, 1, 1}));
   }
   return output;
