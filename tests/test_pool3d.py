@@ -31,6 +31,9 @@ AVG_CASES = {
     "ceil_pad": dict(kernel_size=(3, 2, 3), stride=2, padding=1, ceil_mode=True),
     "ceil_pad_exclude": dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
                              count_include_pad=False),
+    # The last depth window hangs past the padded input: torch's count_include_pad divisor
+    # counts only up to the padding's end.
+    "ceil_overhang": dict(kernel_size=(4, 3, 3), stride=(3, 2, 2), padding=1, ceil_mode=True),
     "divisor": dict(kernel_size=3, stride=2, padding=1, divisor_override=4),
     "divisor_ceil_exclude": dict(kernel_size=2, stride=(3, 1, 2), ceil_mode=True,
                                  count_include_pad=False, divisor_override=-3),
@@ -117,7 +120,7 @@ def test_python_backend_max_pool3d_matches_torch(name):
     assert_max_pool_matches(P.max_pool3d, make_input(torch.float64, "cpu"), MAX_CASES[name])
 
 
-@pytest.mark.parametrize("name", ["ceil_pad", "ceil_pad_exclude", "divisor_ceil_exclude"])
+@pytest.mark.parametrize("name", ["ceil_overhang", "ceil_pad_exclude", "divisor_ceil_exclude"])
 def test_python_backend_avg_pool3d_matches_torch(name):
     args = AVG_CASES[name]
     assert_matches_reference(lambda t: P.avg_pool3d(t, **args), lambda t: F.avg_pool3d(t, **args),
