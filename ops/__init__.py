@@ -1,4 +1,4 @@
-"""convlab's own conv2d and pooling operators for PyTorch.
+"""convlab's own conv2d and pooling operators for PyTorch (1-D and 3-D ones made of them).
 
 Importing this package builds (first time) and loads the C++/CUDA extension, which
 registers ``torch.ops.convlab.*``, then adds their autograd and fake kernels.
@@ -12,7 +12,7 @@ from ._extension import ExtensionBuildError, load_extension
 
 load_extension()
 
-from . import _autograd, _fake  # noqa: E402,F401  (registrations)
+from . import _autograd, _fake, _nd_ops  # noqa: E402,F401  (registrations)
 from .algorithms import (  # noqa: E402
     CONV2D_ALGORITHMS,
     backward_algorithms,
@@ -23,27 +23,69 @@ from .algorithms import (  # noqa: E402
 )
 from .backends import BACKENDS, Backend, backend  # noqa: E402
 from .convert import convert  # noqa: E402
-from .functional import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: E402
-from .modules import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: E402
+from .functional import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    conv1d,
+    conv2d,
+    conv3d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
+from .modules import (  # noqa: E402
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+)
 from .workspace import set_workspace_limit, workspace_limit  # noqa: E402
 
 __all__ = [
     "BACKENDS",
     "CONV2D_ALGORITHMS",
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "Backend",
+    "Conv1d",
     "Conv2d",
+    "Conv3d",
     "ExtensionBuildError",
+    "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "backend",
     "backward_algorithms",
+    "conv1d",
     "conv2d",
     "conv2d_algorithm",
+    "conv3d",
     "convert",
+    "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "recording_algorithms",
     "set_benchmark",
     "set_workspace_limit",

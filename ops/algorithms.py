@@ -63,12 +63,13 @@ def conv2d_algorithm(input, weight, stride, padding, dilation, groups, algorithm
 
 
 def use_algorithm(model: torch.nn.Module, algorithm: str) -> torch.nn.Module:
-    """Make every convlab Conv2d of `model` use `algorithm`; returns the model."""
-    from .modules import Conv2d
+    """Make every convlab convolution (Conv1d, Conv2d, Conv3d) of `model` use `algorithm`;
+    returns the model."""
+    from .modules import _ConvlabConv
 
     check_algorithm(algorithm)
     for module in model.modules():
-        if isinstance(module, Conv2d):
+        if isinstance(module, _ConvlabConv):
             module.algorithm = algorithm
     return model
 

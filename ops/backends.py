@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import functional, modules, python_functional, python_modules
-from .layer_functions import FUNCTIONAL_NAMES
+from .layer_functions import CONVLAB_NAMES, FUNCTIONAL_NAMES
 from .mode import BackendMode
 
 # The modes entered through `with backend:`, per thread; `with` exits them last-in first-out.
@@ -27,14 +27,23 @@ class Backend:
     see `ops.mode`."""
 
     name: str
+    Conv1d: type
     Conv2d: type
+    Conv3d: type
+    MaxPool1d: type
     MaxPool2d: type
+    MaxPool3d: type
+    AvgPool1d: type
     AvgPool2d: type
+    AvgPool3d: type
+    AdaptiveAvgPool1d: type
     AdaptiveAvgPool2d: type
+    AdaptiveAvgPool3d: type
     functions: Mapping[str, Callable] = field(compare=False, repr=False)
 
     def layer_classes(self) -> tuple[type, ...]:
-        return (self.Conv2d, self.MaxPool2d, self.AvgPool2d, self.AdaptiveAvgPool2d)
+        """The conv and pooling classes, in the order of LAYER_CLASS_NAMES."""
+        return tuple(getattr(self, name) for name in LAYER_CLASS_NAMES)
 
     def __enter__(self) -> "Backend":
         # A fresh mode per block: the Backend is one shared frozen object, and blocks nest.
@@ -53,23 +62,25 @@ def _entered_modes() -> list:
     return _entered.modes
 
 
+# Every layer class a backend provides: the Backend fields of these names.
+LAYER_CLASS_NAMES = tuple(f"{kind}{dims}d" for kind in ("Conv", "MaxPool", "AvgPool",
+                                                        "AdaptiveAvgPool")
+                          for dims in (1, 2, 3))
+
+
+def _make(name, classes_from, functions):
+    return Backend(name, **{c: getattr(classes_from, c) for c in LAYER_CLASS_NAMES},
+                   functions=MappingProxyType(functions))
+
+
 _BY_NAME = {
     b.name: b
     for b in (
-        Backend("native", nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
-                MappingProxyType({name: getattr(F, name) for name in FUNCTIONAL_NAMES})),
-        Backend("custom", modules.Conv2d, modules.MaxPool2d, modules.AvgPool2d,
-                modules.AdaptiveAvgPool2d,
-                MappingProxyType({"conv2d": functional.conv2d,
-                                  "max_pool2d": functional.max_pool2d,
-                                  "avg_pool2d": functional.avg_pool2d,
-                                  "adaptive_avg_pool2d": functional.adaptive_avg_pool2d})),
+        _make("native", nn, {name: getattr(F, name) for name in FUNCTIONAL_NAMES}),
+        _make("custom", modules, {name: getattr(functional, name) for name in CONVLAB_NAMES}),
         # Python autograd Functions with hand-written backward passes, no torch conv/pool.
-        Backend("python", python_modules.Conv2d, python_modules.MaxPool2d,
-                python_modules.AvgPool2d, python_modules.AdaptiveAvgPool2d,
-                MappingProxyType({name: getattr(python_functional, name)
-                                  for name in ("conv2d", "max_pool2d", "avg_pool2d",
-                                               "adaptive_avg_pool2d")})),
+        _make("python", python_modules,
+              {name: getattr(python_functional, name) for name in CONVLAB_NAMES}),
     )
 }
 BACKENDS = tuple(_BY_NAME)

@@ -34,6 +34,10 @@ FUNCTIONAL_NAMES = (
     "fractional_max_pool2d", "fractional_max_pool3d", "max_unpool1d", "max_unpool2d",
     "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "local_response_norm",
 )
+# The ones convlab's backends ("custom" and "python") implement, in 1, 2 and 3 dimensions.
+CONVLAB_NAMES = tuple(f"{kind}{dims}d" for kind in ("conv", "max_pool", "avg_pool",
+                                                    "adaptive_avg_pool")
+                      for dims in (1, 2, 3))
 _NAMESPACES = (F, torch, torch._C._nn)
 # torch's other conv/pool entry points (torch.convolution, torch.cudnn_convolution,
 # torch._C._nn.thnn_conv2d, ...): found by name so that a new torch version's kernels are
@@ -65,30 +69,25 @@ def _native_functions() -> dict:
 
 
 def _convlab_functions() -> dict:
-    # convlab's ops take torch.nn.functional's arguments in the same order (its max_pool2d
-    # always returns indices), so they route like the native functions of the same name.
+    # convlab's ops take torch.nn.functional's arguments in the same order (its max pools
+    # always return indices), so they route like the native functions of the same name.
     # A call through the packet (`torch.ops.convlab.conv2d(...)`, as ops.functional makes it)
     # reaches the mode as the packet, one through `.default` as the overload.
-    layers = {
-        "conv2d": LayerFunction("conv2d", "custom"),
-        "max_pool2d": LayerFunction("max_pool2d", "custom", with_indices=True),
-        "avg_pool2d": LayerFunction("avg_pool2d", "custom"),
-        "adaptive_avg_pool2d": LayerFunction("adaptive_avg_pool2d", "custom"),
-    }
     table = {}
-    for name, layer in layers.items():
+    for name in CONVLAB_NAMES:
+        layer = LayerFunction(name, "custom", with_indices=name.startswith("max_pool"))
         packet = getattr(torch.ops.convlab, name)
         table[packet] = table[packet.default] = layer
     return table
 
 
 def _python_functions() -> dict:
-    # The python backend's functions take torch.nn.functional's arguments (max_pool2d its
+    # The python backend's functions take torch.nn.functional's arguments (max pools their
     # return_indices too) and announce themselves to torch-function modes like F's do.
     from . import python_functional
 
     return {getattr(python_functional, name): LayerFunction(name, "python")
-            for name in ("conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d")}
+            for name in CONVLAB_NAMES}
 
 
 LAYER_FUNCTIONS = {**_native_functions(), **_convlab_functions(), **_python_functions()}

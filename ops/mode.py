@@ -48,8 +48,8 @@ class BackendMode(TorchFunctionMode):
             implementation = self.backend.functions.get(layer.name)
             if implementation is None:
                 raise NotImplementedError(self._missing(func, layer))
-            if layer.name == "conv2d" and layer.owner == "custom":
-                # convlab's conv2d op takes an `algorithm` after torch.nn.functional's seven
+            if layer.name.startswith("conv") and layer.owner == "custom":
+                # convlab's conv ops take an `algorithm` after torch.nn.functional's seven
                 # arguments; another backend chooses its own way to compute.
                 args = args[:7]
                 kwargs = {k: v for k, v in kwargs.items() if k != "algorithm"}

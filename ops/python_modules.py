@@ -8,14 +8,33 @@ import torch.nn.functional as F
 from . import python_functional as functional
 
 
-class Conv2d(nn.Conv2d):
+class _PythonConv:
+    _function = None  # the functional form, set per dimensionality
+
     def _conv_forward(self, input, weight, bias):
+        conv = type(self)._function
         if self.padding_mode != "zeros":
             padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return functional.conv2d(padded, weight, bias, self.stride, 0, self.dilation,
-                                     self.groups)
-        return functional.conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
-                                 self.groups)
+            return conv(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_PythonConv, nn.Conv1d):
+    _function = staticmethod(functional.conv1d)
+
+
+class Conv2d(_PythonConv, nn.Conv2d):
+    _function = staticmethod(functional.conv2d)
+
+
+class Conv3d(_PythonConv, nn.Conv3d):
+    _function = staticmethod(functional.conv3d)
+
+
+class MaxPool1d(nn.MaxPool1d):
+    def forward(self, input):
+        return functional.max_pool1d(input, self.kernel_size, self.stride, self.padding,
+                                     self.dilation, self.ceil_mode, self.return_indices)
 
 
 class MaxPool2d(nn.MaxPool2d):
@@ -24,12 +43,40 @@ class MaxPool2d(nn.MaxPool2d):
                                      self.dilation, self.ceil_mode, self.return_indices)
 
 
+class MaxPool3d(nn.MaxPool3d):
+    def forward(self, input):
+        return functional.max_pool3d(input, self.kernel_size, self.stride, self.padding,
+                                     self.dilation, self.ceil_mode, self.return_indices)
+
+
+class AvgPool1d(nn.AvgPool1d):
+    def forward(self, input):
+        return functional.avg_pool1d(input, self.kernel_size, self.stride, self.padding,
+                                     self.ceil_mode, self.count_include_pad)
+
+
 class AvgPool2d(nn.AvgPool2d):
     def forward(self, input):
         return functional.avg_pool2d(input, self.kernel_size, self.stride, self.padding,
                                      self.ceil_mode, self.count_include_pad, self.divisor_override)
 
 
+class AvgPool3d(nn.AvgPool3d):
+    def forward(self, input):
+        return functional.avg_pool3d(input, self.kernel_size, self.stride, self.padding,
+                                     self.ceil_mode, self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool1d(nn.AdaptiveAvgPool1d):
+    def forward(self, input):
+        return functional.adaptive_avg_pool1d(input, self.output_size)
+
+
 class AdaptiveAvgPool2d(nn.AdaptiveAvgPool2d):
     def forward(self, input):
         return functional.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveAvgPool3d(nn.AdaptiveAvgPool3d):
+    def forward(self, input):
+        return functional.adaptive_avg_pool3d(input, self.output_size)

@@ -58,18 +58,67 @@ def test_every_call_form_runs_convlab_and_matches_torch(name, call):
     assert counts["convlab_calls"] >= 2, counts  # a forward and its backward at least
 
 
+# The same for the 1-D and 3-D layers, which convlab makes of its 2-D ops: (name, shapes of
+# the input and, for convolutions, of the weight, function of those tensors).
+L, DHW = (2, 4, 11), (2, 2, 5, 4, 5)
+ND_CALLS = [
+    ("F.conv1d", (L, (3, 4, 3)), lambda x, w: F.conv1d(x, w, None, 2, 1, 1, 1)),
+    ("torch.conv1d padding='same' groups", (L, (4, 2, 4)),
+     lambda x, w: torch.conv1d(x, w, padding="same", groups=2)),
+    ("nn.Conv1d module", (L, (3, 4, 3)), lambda x, w: torch.func.functional_call(
+        nn.Conv1d(4, 3, 3, padding=1, bias=False), {"weight": w}, (x,))),
+    ("F.conv3d", (DHW, (3, 2, 3, 2, 3)),
+     lambda x, w: F.conv3d(x, w, None, (2, 1, 1), 1, (1, 2, 1))),
+    ("nn.Conv3d module padding='same'", ((1, 2, 4, 5, 4), (3, 2, 2, 3, 3)),
+     lambda x, w: torch.func.functional_call(
+         nn.Conv3d(2, 3, (2, 3, 3), padding="same", bias=False), {"weight": w}, (x,))),
+    ("F.max_pool1d return_indices", (L,),
+     lambda x: F.max_pool1d(x, 3, 2, 1, ceil_mode=True, return_indices=True)[0]),
+    ("torch.max_pool1d_with_indices", (L,), lambda x: torch.max_pool1d_with_indices(x, 2)[0]),
+    ("nn.MaxPool3d module", (DHW,), lambda x: nn.MaxPool3d(2, 1, dilation=(2, 1, 1))(x)),
+    ("torch._C._nn.max_pool3d_with_indices", (DHW,),
+     lambda x: torch._C._nn.max_pool3d_with_indices(x, [2, 2, 2], [2, 1, 2], [1, 0, 1])[0]),
+    ("F.avg_pool1d", (L,), lambda x: F.avg_pool1d(x, 3, 2, 1, count_include_pad=False)),
+    ("torch.avg_pool1d", (L,), lambda x: torch.avg_pool1d(x, 2)),
+    ("F.avg_pool3d divisor_override", (DHW,), lambda x: F.avg_pool3d(x, 2, divisor_override=3)),
+    ("nn.AvgPool3d module", (DHW,), lambda x: nn.AvgPool3d(3, 2, 1, ceil_mode=True)(x)),
+    ("F.adaptive_avg_pool1d", (L,), lambda x: F.adaptive_avg_pool1d(x, 4)),
+    ("F.adaptive_avg_pool3d to 1", (DHW,), lambda x: F.adaptive_avg_pool3d(x, 1)),
+    ("nn.AdaptiveAvgPool3d module", (DHW,), lambda x: nn.AdaptiveAvgPool3d((3, None, 2))(x)),
+]
+
+
+@pytest.mark.parametrize("name,shapes,call", ND_CALLS, ids=[c[0] for c in ND_CALLS])
+def test_every_1d_and_3d_call_form_runs_convlab_and_matches_torch(name, shapes, call):
+    tensors = [image(*shape) for shape in shapes]
+
+    def custom(*args):
+        with ops.backend("custom"):
+            return call(*args)
+
+    assert_matches_reference(custom, call, tensors, torch.float64)
+    leaves = [t.clone().requires_grad_(True) for t in tensors]
+    with counting_layer_ops("custom") as counts:
+        call(*leaves).sum().backward()
+    assert counts["torch_calls"] == 0, counts["torch_ops"]
+    assert counts["convlab_calls"] >= 2, counts
+    # The python backend routes them too, to its own compositions.
+    with counting_layer_ops("python") as counts:
+        out = call(*tensors)
+    torch.testing.assert_close(out, call(*tensors), rtol=1e-10, atol=1e-10)
+    assert counts["torch_calls"] == counts["convlab_calls"] == 0, counts
+    assert counts["python_calls"] >= 1, counts
+
+
 # What convlab does not implement (yet): under "custom" each raises and names the operation.
 UNSUPPORTED = [
-    ("conv1d", lambda: F.conv1d(image(1, 2, 8), image(3, 2, 3))),
-    ("conv3d", lambda: nn.Conv3d(2, 3, 3).double()(image(1, 2, 4, 4, 4))),
+    ("conv_transpose1d", lambda: F.conv_transpose1d(image(1, 2, 8), image(2, 3, 3))),
     ("conv_transpose2d", lambda: nn.ConvTranspose2d(2, 3, 3).double()(image(1, 2, 4, 4))),
-    ("max_pool1d", lambda: F.max_pool1d(image(1, 2, 8), 2)),
-    ("max_pool3d", lambda: F.max_pool3d(image(1, 2, 4, 4, 4), 2, return_indices=True)),
-    ("avg_pool1d", lambda: F.avg_pool1d(image(1, 2, 8), 2)),
-    ("avg_pool3d", lambda: nn.AvgPool3d(2)(image(1, 2, 4, 4, 4))),
-    ("adaptive_avg_pool1d", lambda: F.adaptive_avg_pool1d(image(1, 2, 8), 1)),
-    ("adaptive_avg_pool3d", lambda: F.adaptive_avg_pool3d(image(1, 2, 4, 4, 4), 1)),
+    ("conv_transpose3d", lambda: nn.ConvTranspose3d(2, 3, 3).double()(image(1, 2, 4, 4, 4))),
+    ("adaptive_max_pool1d", lambda: F.adaptive_max_pool1d(image(1, 2, 8), 1)),
     ("adaptive_max_pool2d", lambda: nn.AdaptiveMaxPool2d(1)(image(1, 2, 4, 4))),
+    ("adaptive_max_pool3d", lambda: nn.AdaptiveMaxPool3d(1)(image(1, 2, 4, 4, 4))),
+    ("lp_pool1d", lambda: F.lp_pool1d(image(1, 2, 8), 2, 2)),
     ("lp_pool2d", lambda: F.lp_pool2d(image(1, 2, 4, 4), 2, 2)),
     ("local_response_norm", lambda: nn.LocalResponseNorm(2)(image(1, 4, 4, 4))),
     ("convolution", lambda: torch.convolution(image(1, 2, 4, 4), image(3, 2, 3, 3), None,
@@ -136,7 +185,7 @@ def test_the_innermost_block_decides():
 def test_leaving_the_block_restores_torch_even_after_an_error():
     x, w = image(1, 3, 6, 6), image(2, 3, 3, 3)
     with pytest.raises(NotImplementedError), ops.backend("custom"):
-        F.conv1d(x[0], w[:, :, 0])
+        F.conv_transpose2d(x, w.transpose(0, 1))
     counts = forward_backward_counts(tiny_model(), x)
     assert counts["convlab_calls"] == 0 and counts["torch_calls"] > 0, counts
 

@@ -8,7 +8,9 @@ show only in the first, the functions net: they run no conv/pool kernel of anyon
   leave no trace of their own at the dispatcher, such as `F.adaptive_avg_pool2d(x, 1)`, which
   torch runs as a plain `mean`.
 - aten operators at the dispatcher (after autograd, so forward and backward each count once):
-  torch's conv/pool kernels however they were reached, and convlab's ops."""
+  torch's conv/pool kernels however they were reached, and convlab's ops. convlab's 1-D and 3-D
+  ops are compositions (ops/nd.py) that the dispatcher expands before this net, so they count
+  as the 2-D ops they run: a conv3d as one conv2d per depth tap that reads input."""
 
 import contextlib
 import copy
