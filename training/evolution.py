@@ -134,11 +134,13 @@ def caption(report: dict) -> str:
     widths = ", ".join(f"{row['title']} {row['config'].get('width', 1.0):g}"
                        for row in report["rows"])
     where = m["gpu"] or f"{m['cpu']}, {m['cores']} cores, torch threads: {m['torch_threads']}"
+    limit = s["limit_train_batches"]
     return (
         f"{s['data']} ({s['train_set']:,} train / {s['test_set']:,} test images, "
-        f"{s['in_channels']}x{s['image_size']}x{s['image_size']}); {s['epochs']} epoch(s) of "
-        f"{s['train_images_per_epoch']:,} training images (limit_train_batches="
-        f"{s['limit_train_batches']}), batch {s['batch_size']}, {s['optimizer']} lr {s['lr']:g}, "
+        f"{s['in_channels']}x{s['image_size']}x{s['image_size']}); {s['epochs']} "
+        f"epoch{'s' if s['epochs'] != 1 else ''} of {s['train_images_per_epoch']:,} training "
+        f"images{f' (limit_train_batches={limit})' if limit is not None else ''}, "
+        f"batch {s['batch_size']}, {s['optimizer']} lr {s['lr']:g}, "
         f"{s['scheduler']} schedule, {s['precision']}, seed {s['seed']}; test accuracy of the "
         f"final weights on {s['test_images']:,} test images. Width multipliers: {widths}. "
         f"Time: training only (validation excluded), median over epochs. {where}, torch "
@@ -180,19 +182,21 @@ def plot(report: dict, path: Path) -> None:
         seconds = [row["runs"][backend]["train_seconds_per_epoch"] for row in rows]
         acc_axes.bar([i + offset for i in spots], acc, width=0.4, label=backend)
         time_axes.bar([i + offset for i in spots], seconds, width=0.4, label=backend)
-        macs_axes.plot([row["macs_per_image"] for row in rows], acc, "o-" if backend == first
-                       else "s--", label=backend)
+        macs_axes.plot([row["macs_per_image"] for row in rows], acc,
+                       "o" if backend == first else "x", label=backend)
     for axes in (acc_axes, time_axes):
         axes.set_xticks(list(spots), names, rotation=30, ha="right")
     acc_axes.set(ylabel="test accuracy (%)", title="test accuracy")
     time_axes.set(ylabel="s / epoch (training)", title="training time per epoch", yscale="log")
     macs_axes.set(xscale="log", xlabel="multiply-adds per image", ylabel="test accuracy (%)",
                   title="accuracy against compute")
-    for row in rows:
+    for i, row in enumerate(rows):  # labels right and left in turn: neighbours overlap less
         macs_axes.annotate(row["title"], (row["macs_per_image"],
                                           100 * row["runs"][first]["test_acc"]),
-                           fontsize=8, xytext=(3, 3), textcoords="offset points")
+                           fontsize=8, xytext=(5 if i % 2 == 0 else -5, 3),
+                           ha="left" if i % 2 == 0 else "right", textcoords="offset points")
     acc_axes.legend()
+    macs_axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
 
