@@ -210,6 +210,22 @@ class ParityRunConfig(TrainConfig):
     parity: ParityConfig = field(default_factory=ParityConfig)
 
 
+@dataclass
+class EvolutionConfig:
+    # The models trained, in this order; each is configured by `configs.<name>` (a model
+    # group config, composed by configs/evolution.yaml).
+    models: list[str] = field(default_factory=lambda: [
+        "lenet", "alexnet", "vgg11", "vgg16", "googlenet", "resnet18", "resnet34"])
+    # Trained one after the other from one initialisation (copied); delta is second - first.
+    backends: list[str] = field(default_factory=lambda: ["native", "custom"])
+    configs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EvolutionRunConfig(TrainConfig):
+    evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
+
+
 GROUP_SCHEMAS = {
     "paths": {"paths": PathsConfig},
     "op": {"op": OpConfig},
@@ -229,6 +245,7 @@ def register_schemas() -> None:
     store = ConfigStore.instance()
     store.store(name="train_schema", node=TrainConfig)
     store.store(name="parity_schema", node=ParityRunConfig)
+    store.store(name="evolution_schema", node=EvolutionRunConfig)
     for group, schemas in GROUP_SCHEMAS.items():
         for name, schema in schemas.items():
             # A group of its own, so `--help` lists the schemas apart from the options.

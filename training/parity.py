@@ -21,26 +21,39 @@ from .op_counter import backend_check, count_layer_ops
 from .run import build_data_and_model, make_classifier, make_trainer, model_for, set_benchmark
 
 class EpochHistory(Callback):
-    """Validation accuracy/loss and wall time of every epoch."""
+    """Validation accuracy/loss and wall time of every epoch: `seconds` the whole epoch,
+    `train_seconds` the epoch without its validation (Lightning validates inside the epoch)."""
 
     def __init__(self):
         self.epochs = []
         self._started = None
+        self._validation_started = None
+        self._validating = 0.0
 
     def on_train_epoch_start(self, trainer, pl_module):
         self._started = time.perf_counter()
+        self._validating = 0.0
+
+    def on_validation_start(self, trainer, pl_module):
+        self._validation_started = time.perf_counter()
+
+    def on_validation_end(self, trainer, pl_module):
+        if not trainer.sanity_checking:
+            self._validating += time.perf_counter() - self._validation_started
 
     def on_train_epoch_end(self, trainer, pl_module):
         metrics = trainer.callback_metrics
+        seconds = time.perf_counter() - self._started
         self.epochs.append({
             "epoch": trainer.current_epoch,
             "val_acc": float(metrics["val/acc"]),
             "val_loss": float(metrics["val/loss"]),
-            "seconds": time.perf_counter() - self._started,
+            "seconds": seconds,
+            "train_seconds": seconds - self._validating,
         })
 
 
-def _twin_models(cfg: DictConfig, data, seed: int, backends: list[str]):
+def twin_models(cfg: DictConfig, data, seed: int, backends: list[str]):
     """One initialisation, copied: the first backend's model is built, the second's gets its
     weights."""
     L.seed_everything(seed, workers=True)
@@ -50,15 +63,20 @@ def _twin_models(cfg: DictConfig, data, seed: int, backends: list[str]):
     return {backends[0]: first, backends[1]: second}
 
 
-def _checked_backends(cfg: DictConfig) -> list[str]:
-    backends = list(cfg.parity.backends)
+def checked_backends(backends, key: str = "parity.backends") -> list[str]:
+    """`backends` as a list, if it names two different backends of ops.BACKENDS."""
+    backends = list(backends)
     if len(backends) != 2 or backends[0] == backends[1] or not set(backends) <= set(ops.BACKENDS):
-        raise UserError(f"parity.backends must name two different backends of {ops.BACKENDS}, "
+        raise UserError(f"{key} must name two different backends of {ops.BACKENDS}, "
                         f"got {backends}")
     return backends
 
 
-def _train_one(cfg, data, model, backend, seed, output_dir):
+def train_one(cfg, data, model, backend, seed, output_dir):
+    """Fit `model` (its layers of `backend`) with cfg's trainer, optimizer and schedule from
+    `seed`, test its final weights, and return what was measured: accuracies, time per epoch
+    (whole and training only), batches, op counts and a backend problem, if any. Its run and
+    TensorBoard folders go under output_dir."""
     module = make_classifier(cfg, model, data, backend)
     # Counted the way training runs the model: inside the classifier's backend mode, if any.
     counts = count_layer_ops(model, *next(iter(data.train_dataloader())),
@@ -72,10 +90,14 @@ def _train_one(cfg, data, model, backend, seed, output_dir):
     trainer.fit(module, datamodule=data)
     results = trainer.test(module, datamodule=data)[0]
     seconds = [e["seconds"] for e in history.epochs]
+    train_seconds = [e["train_seconds"] for e in history.epochs]
     return {
         "backend": backend, "seed": seed,
         "test_acc": results["test/acc"], "test_loss": results["test/loss"],
         "seconds_per_epoch": statistics.median(seconds) if seconds else None,
+        "train_seconds_per_epoch": statistics.median(train_seconds) if train_seconds else None,
+        "train_batches": trainer.num_training_batches,
+        "test_batches": sum(trainer.num_test_batches),
         "epochs": history.epochs, "op_counts": counts,
         "backend_problem": backend_check(backend, counts),
     }
@@ -152,7 +174,7 @@ def run_parity(cfg: DictConfig) -> dict:
     """Train every seed with both of cfg.parity.backends and write parity.json, parity.md and
     parity.png into cfg.paths.output_dir. Returns the report."""
     check_config(cfg)
-    backends = _checked_backends(cfg)
+    backends = checked_backends(cfg.parity.backends)
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     data, _ = build_data_and_model(cfg, backend=backends[0])
@@ -160,8 +182,8 @@ def run_parity(cfg: DictConfig) -> dict:
     set_benchmark(cfg)
     runs = []
     for seed in cfg.parity.seeds:
-        for backend, model in _twin_models(cfg, data, seed, backends).items():
-            runs.append(_train_one(cfg, data, model, backend, seed, output_dir))
+        for backend, model in twin_models(cfg, data, seed, backends).items():
+            runs.append(train_one(cfg, data, model, backend, seed, output_dir))
     summary = summarise(runs, cfg.parity.tolerance, backends)
     report = {"config": OmegaConf.to_container(cfg, resolve=True), "runs": runs,
               "summary": summary}

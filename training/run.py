@@ -25,16 +25,21 @@ from .ranks import rank_digests
 from .run_folder import FirstStep, removed_on_early_failure
 
 
-def build_data_and_model(cfg: DictConfig, backend: str | None = None):
-    """The data module and a freshly initialised model sized to it, with `backend`'s layers
-    (cfg.op.backend by default)."""
+def build_data(cfg: DictConfig):
+    """The data module of cfg.data."""
     try:
-        data = instantiate(cfg.data)
+        return instantiate(cfg.data)
     except InstantiationException as error:
         # Hydra wraps what a constructor raised; a UserError keeps its own clear message.
         if isinstance(error.__cause__, UserError):
             raise error.__cause__ from None
         raise
+
+
+def build_data_and_model(cfg: DictConfig, backend: str | None = None):
+    """The data module and a freshly initialised model sized to it, with `backend`'s layers
+    (cfg.op.backend by default)."""
+    data = build_data(cfg)
     return data, model_for(cfg, data, backend)
 
 
