@@ -46,8 +46,10 @@ Conv2dGeometry check_conv2d_backward(
     at::IntArrayRef dilation,
     int64_t groups);
 
-// What a device supplies to the conv algorithms: loops that run the shared element functions
-// (im2col.h, direct_conv.h, winograd.h) over whole tensors, and a batched GEMM. All tensors
+// What a device supplies to the conv algorithms: loops that compute the shared element
+// functions (im2col.h, direct_conv.h, winograd.h) over whole tensors (the CUDA threads call
+// them; the CPU runs im2col, col2im and direct a row or a channel run at a time, with the same
+// values in the same summation order), and a batched GEMM. All tensors
 // are contiguous. Layouts:
 //   columns (im2col): (in_channels * kernel_h * kernel_w, batch, out_h * out_w), so one
 //     group's rows form a (patch_size, batch * out_h * out_w) matrix: one GEMM per group;

@@ -1,8 +1,9 @@
 #pragma once
 
-// The cpu loops of every conv algorithm: each runs one shared element function (im2col.h,
-// direct_conv.h, winograd.h) over all elements. Tensors are contiguous; the layouts are
-// those of Conv2dDeviceKernels (conv2d.h).
+// The cpu loops of every conv algorithm: the Winograd transforms run winograd.h per tile;
+// im2col, col2im and direct produce the values of im2col.h and direct_conv.h, in their
+// summation order, a row or a run of channels at a time so the inner loops vectorise.
+// Tensors are contiguous; the layouts are those of Conv2dDeviceKernels (conv2d.h).
 #include "../conv2d.h"
 
 namespace convlab {

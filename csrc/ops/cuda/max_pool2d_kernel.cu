@@ -12,7 +12,7 @@ namespace ops {
 namespace {
 
 // One thread per output (forward, index check) or per input element (backward gather);
-// the per-element work is pool2d.h's, shared with the CPU kernels.
+// the per-element work is pool2d.h's (the CPU adds the same terms in the same order).
 template <typename scalar_t>
 __global__ void max_pool2d_kernel(const scalar_t* __restrict__ input, Pool2dGeometry g,
                                   scalar_t* __restrict__ output, int64_t* __restrict__ indices) {
