@@ -21,6 +21,11 @@ CASES = {
 }
 
 
+# The CPU forward pools planes with at least 16 output columns row by row, smaller ones
+# several planes side by side (cpu/max_pool2d_kernel.cpp): every case runs on both.
+SHAPES = {"small planes": (2, 3, 11, 9), "wide rows": (1, 2, 9, 41)}
+
+
 def make_input(dtype, device, shape=(2, 3, 11, 9), seed=0):
     generator = torch.Generator().manual_seed(seed)
     return torch.randn(*shape, generator=generator, dtype=torch.float64).to(device, dtype)
@@ -28,10 +33,11 @@ def make_input(dtype, device, shape=(2, 3, 11, 9), seed=0):
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("shape", list(SHAPES))
 @pytest.mark.parametrize("name", list(CASES))
-def test_forward_indices_and_gradient_match_torch(name, dtype, device):
+def test_forward_indices_and_gradient_match_torch(name, shape, dtype, device):
     args = CASES[name]
-    x = make_input(dtype, device)
+    x = make_input(dtype, device, SHAPES[shape])
     assert_matches_reference(
         lambda t: ops.max_pool2d(t, **args), lambda t: F.max_pool2d(t, **args), (x,), dtype)
     _, indices = ops.max_pool2d(x, **args, return_indices=True)
@@ -85,8 +91,9 @@ def test_channels_last_unbatched_and_empty_batch(device):
             torch.float64)
 
 
-def test_nan_propagates_like_torch():
-    x = make_input(torch.float64, "cpu")
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_nan_propagates_like_torch(shape):
+    x = make_input(torch.float64, "cpu", SHAPES[shape])
     x[0, 0, 4, 4] = float("nan")
     out, indices = ops.max_pool2d(x, 3, 2, 1, return_indices=True)
     expected, expected_indices = F.max_pool2d(x, 3, 2, 1, return_indices=True)
@@ -111,8 +118,9 @@ def test_bad_arguments_raise_naming_them(case):
         ops.max_pool2d(make_input(torch.float32, "cpu"), **args)
 
 
-def test_bad_tensors_raise_naming_them():
-    x = make_input(torch.float32, "cpu")
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_bad_tensors_raise_naming_them(shape):
+    x = make_input(torch.float32, "cpu", SHAPES[shape])
     with pytest.raises(ValueError, match="input"):
         ops.max_pool2d(x[0, 0], 2)
     with pytest.raises(TypeError, match="dtype"):
@@ -126,6 +134,12 @@ def test_bad_tensors_raise_naming_them():
         backward(out, x, indices + 1000, *window)
     with pytest.raises(ValueError, match="not in the window"):
         backward(out, x, indices.roll(1, dims=-1), *window)
+    # One column past either edge of a window: output (0, 0) reads columns 0-1, (0, 1) 2-3.
+    for output, index in (((0, 0), 2), ((0, 1), 1)):
+        moved = indices.clone()
+        moved[(-1, -1, *output)] = index
+        with pytest.raises(ValueError, match=rf"index {index} .* output \({output[0]}, {output[1]}\)"):
+            backward(out, x, moved, *window)
     with pytest.raises(TypeError, match="indices"):
         backward(out, x, indices.int(), *window)
     with pytest.raises(ValueError, match="grad_output"):

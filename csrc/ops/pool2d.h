@@ -202,13 +202,26 @@ C10_HOST_DEVICE inline MaxAndIndex<scalar_t> max_pool_value(
 
 // Whether `index` (within the plane) is a tap of output (oh, ow)'s window: the backward
 // trusts nothing else, since it only looks for an element in the windows that can hold it.
+// It runs once per output, so it avoids divisions and data-dependent branches (on the CPU a
+// mispredicted "which window row" costs more than the rest): every window row is tested,
+// and at most one can hold `index`, since a column inside the input fixes the row.
 C10_HOST_DEVICE inline bool max_pool_index_in_window(
     const Pool2dGeometry& g, int64_t oh, int64_t ow, int64_t index) {
   if (index < 0 || index >= g.in_h * g.in_w) {
     return false;
   }
-  return tap_reading(index / g.in_w, oh, g.pad_h, g.kernel_h, g.stride_h, g.dilation_h) >= 0 &&
-      tap_reading(index % g.in_w, ow, g.pad_w, g.kernel_w, g.stride_w, g.dilation_w) >= 0;
+  const int64_t first_iw = tap_position(ow, 0, g.stride_w, g.pad_w, g.dilation_w);
+  const int64_t extent = (g.kernel_w - 1) * g.dilation_w;
+  bool found = false;
+  for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
+    const int64_t ih = tap_position(oh, ki, g.stride_h, g.pad_h, g.dilation_h);
+    const int64_t iw = index - ih * g.in_w;
+    const int64_t offset = iw - first_iw;
+    found |= (ih >= 0) & (ih < g.in_h) & (iw >= 0) & (iw < g.in_w) & (offset >= 0) &
+        (offset <= extent);
+  }
+  // A dilated window skips the columns between its taps.
+  return found && (g.dilation_w == 1 || (index % g.in_w - first_iw) % g.dilation_w == 0);
 }
 
 // Max-pooling backward as a gather: the gradient of input element (ih, iw), summed over the
