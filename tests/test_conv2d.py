@@ -27,6 +27,9 @@ VARIANTS = {
     "dilation1x2": dict(dilation=(1, 2)),
     "groups2": dict(groups=2),
     "depthwise": dict(groups=4, out_channels=8),
+    # Filters per group a multiple of 8, patch not: im2col's transposed grad_weight GEMM.
+    "filters16": dict(out_channels=16),
+    "filters16_groups2": dict(out_channels=16, groups=2),
     "no_bias": dict(bias=False),
     "batch1": dict(batch=1),
     "batch4": dict(batch=4),

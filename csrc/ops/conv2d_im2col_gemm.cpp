@@ -13,6 +13,17 @@ namespace ops {
 // chunk + copy): 1024 positions 0.89 vs 1.17, 256: 1.46 vs 1.57, 16: 0.75 vs 0.56.
 constexpr int64_t kPerSampleGemmPositions = 256;
 
+// grad_weight's GEMM, (out/group x positions) x (positions x patch), runs up to 1.6x faster
+// on the CPU's BLAS transposed, columns x grad_output rows, when the patch is not a multiple
+// of 8 floats long and the filter count is: the product's rows then fill the 8-wide register
+// tiles. Measured on this project's CPU (ms, plain / transposed): 64 filters x 27 (VGG's
+// first layer, 32 samples) 3.14 / 2.00, 16 x 27 1.83 / 1.19, 16 x 150 (LeNet's second layer)
+// 2.74 / 2.45, 6 x 25 3.29 / 3.77, 64 x 576 0.93 / 0.89. Not measured on a GPU: cuBLAS keeps
+// the plain orientation.
+bool transposed_weight_gemm(const Conv2dGeometry& g, const at::Tensor& input) {
+  return input.is_cpu() && g.out_channels_per_group() % 8 == 0 && g.patch_size() % 8 != 0;
+}
+
 at::Tensor conv2d_im2col_gemm(
     const at::Tensor& input,
     const at::Tensor& weight,
@@ -71,8 +82,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
 
   // col2im writes every element of grad_input, so it needs no zero fill.
   auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);
+  const bool weight_transposed = transposed_weight_gemm(g, x);
   auto grad_weight = output_mask[1]
-      ? at::zeros(w.sizes(), weight.options().dtype(accumulate_type(weight)))
+      ? at::zeros(weight_transposed ? w.transpose(1, 2).sizes() : w.sizes(),
+                  weight.options().dtype(accumulate_type(weight)))
       : unused_gradient(x);
 
   if (output_mask[0] || output_mask[1]) {
@@ -92,9 +105,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
       if (output_mask[1]) {
         columns = columns.view({g.groups * g.patch_size(), n, spatial});
         device.im2col(x.narrow(0, first, n), chunk_geometry, columns);
-        device.bmm(
-            go_rows, columns.view({g.groups, g.patch_size(), n * spatial}).transpose(1, 2),
-            grad_weight, /*accumulate=*/true);
+        const auto patches = columns.view({g.groups, g.patch_size(), n * spatial});
+        if (weight_transposed) {
+          device.bmm(patches, go_rows.transpose(1, 2), grad_weight, /*accumulate=*/true);
+        } else {
+          device.bmm(go_rows, patches.transpose(1, 2), grad_weight, /*accumulate=*/true);
+        }
       }
       if (output_mask[0]) {
         columns = columns.view({g.groups, g.patch_size(), n * spatial});
@@ -106,7 +122,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
     }
   }
   if (output_mask[1]) {
-    grad_weight = grad_weight.view(weight.sizes()).to(weight.scalar_type());
+    grad_weight = (weight_transposed ? grad_weight.transpose(1, 2) : grad_weight)
+                      .reshape(weight.sizes())
+                      .to(weight.scalar_type());
   }
   auto grad_bias = output_mask[2] ? conv2d_grad_bias(go) : unused_gradient(x);
   return {grad_input, grad_weight, grad_bias};
