@@ -113,16 +113,26 @@ std::string unsupported_because(Conv2dAlgorithm algorithm, const Conv2dGeometry&
 }
 
 // The rule table behind "auto", read off the benchmark suite on this project's 2-core CPU
-// (README, "Choosing an algorithm"); the GPU uses it too until measured there. Since the
-// speed work (parallel loops, row-wise im2col/col2im, a cache-sized workspace) im2col wins or
-// ties every conv layer of LeNet-5, AlexNet and VGG-11/16 there, so it is one rule:
-// - im2col everywhere (VGG-16's 64->64 layer at 32x32, batch 32, fwd+bwd: im2col 184 ms,
-//   Winograd 253 ms, native 193 ms; LeNet-5's C1, batch 256: im2col 15.5 ms, FFT 48 ms).
-// - Winograd ties im2col at best (128->128 at 16x16: 158 vs 162 ms): its per-tile transforms
-//   cost what its 4x fewer multiplies save. It won 3x3 layers at 32x32 (1.7x) and FFT won
-//   LeNet-5's C1 (1.8x) only while im2col's lowering was slow.
+// (README, "Choosing an algorithm"; ms forward + backward, one thread, 2026-11-27); the GPU
+// uses it too until measured there.
+// - Winograd for 3x3 kernels with stride 1 and dilation 1 whose output has at least 16x16
+//   positions and whose groups have at least 16 input channels: VGG-16's 64->64 layer at
+//   32x32, batch 32: Winograd 70 ms, im2col 102, native 91; 128->128 at 16x16: 76 / 93 / 88.
+//   Its transforms run on 8 tiles at once; at 8x8 outputs it only ties im2col (88 / 91 / 87)
+//   and below it loses (6x6 tiles mostly border: 2-5x slower at 4x4 and 2x2), as it does
+//   on 3-channel inputs (VGG's first layer: 8.2 / 6.1 / 4.6), where the GEMMs are too thin.
+// - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and
+//   VGG-11/16 (LeNet-5's C1, batch 256: im2col 15.5 ms, FFT 48 ms).
 // - Direct never wins: it is the readable reference.
-Conv2dAlgorithm rule_table(const Conv2dGeometry&) {
+constexpr int64_t kWinogradMinOutputPositions = 16 * 16;
+constexpr int64_t kWinogradMinChannelsPerGroup = 16;
+
+Conv2dAlgorithm rule_table(const Conv2dGeometry& g) {
+  if (unsupported_because(Conv2dAlgorithm::Winograd, g).empty() &&
+      g.out_h * g.out_w >= kWinogradMinOutputPositions &&
+      g.in_channels_per_group() >= kWinogradMinChannelsPerGroup) {
+    return Conv2dAlgorithm::Winograd;
+  }
   return Conv2dAlgorithm::Im2col;
 }
 

@@ -2,8 +2,8 @@
 
 // Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray, 2015): a 4x4 block of outputs from
 // a 6x6 input tile and a 3x3 filter with 36 multiplies instead of 144. Each transform is
-// written once here; the CPU loops (cpu/winograd.cpp) and the CUDA threads (cuda/winograd.cu)
-// call them per tile.
+// written once here; the CUDA threads (cuda/winograd.cu) call them per tile, the CPU loops
+// (cpu/winograd.cpp) on packs of tiles side by side.
 //   filter:  U = G g G^T    (6x3 . 3x3 . 3x6)
 //   input:   V = B^T d B    (6x6 . 6x6 . 6x6)
 //   output:  Y = A^T M A    (4x6 . 6x6 . 6x4), where M = sum over input channels of U * V
@@ -25,41 +25,71 @@ C10_HOST_DEVICE inline int64_t winograd_tiles(int64_t out_size) {
   return (out_size + kWinogradOut - 1) / kWinogradOut;
 }
 
-// out = L x L^T for an R x K matrix L and a K x K tile x.
-template <int R, int K, typename T>
-C10_HOST_DEVICE inline void winograd_sandwich(const double (&L)[R][K], const T (&x)[K][K], T (&out)[R][R]) {
-  T left[R][K];
-  for (int r = 0; r < R; ++r) {
-    for (int k = 0; k < K; ++k) {
-      T sum = 0;
-      for (int j = 0; j < K; ++j) {
-        sum += static_cast<T>(L[r][j]) * x[j][k];
-      }
-      left[r][k] = sum;
+// The three transforms along one axis, as explicit sums: the zero entries of B^T, G and A^T
+// are skipped (a generic matrix product spends most of its multiplies on them). T is one value
+// (a CUDA thread's tile) or a pack of tiles side by side (cpu/lanes.h: the CPU transforms
+// several tiles at once); S is its scalar type, in which the constants are written.
+struct WinogradFilterAxis { // u = G x: 3 -> 6
+  static constexpr int kIn = 3, kOut = 6;
+  template <typename S, typename T>
+  C10_ALWAYS_INLINE C10_HOST_DEVICE static void apply(const T (&x)[3], T (&u)[6]) {
+    u[0] = x[0] * S(1.0 / 4);
+    u[1] = (x[0] + x[1] + x[2]) * S(-1.0 / 6);
+    u[2] = (x[0] - x[1] + x[2]) * S(-1.0 / 6);
+    u[3] = x[0] * S(1.0 / 24) + x[1] * S(1.0 / 12) + x[2] * S(1.0 / 6);
+    u[4] = x[0] * S(1.0 / 24) - x[1] * S(1.0 / 12) + x[2] * S(1.0 / 6);
+    u[5] = x[2];
+  }
+};
+
+struct WinogradInputAxis { // v = B^T x: 6 -> 6
+  static constexpr int kIn = 6, kOut = 6;
+  template <typename S, typename T>
+  C10_ALWAYS_INLINE C10_HOST_DEVICE static void apply(const T (&x)[6], T (&v)[6]) {
+    v[0] = x[0] * S(4) - x[2] * S(5) + x[4];
+    v[1] = x[3] + x[4] - (x[1] + x[2]) * S(4);
+    v[2] = x[4] - x[3] + (x[1] - x[2]) * S(4);
+    v[3] = x[4] - x[2] + (x[3] - x[1]) * S(2);
+    v[4] = x[4] - x[2] - (x[3] - x[1]) * S(2);
+    v[5] = x[1] * S(4) - x[3] * S(5) + x[5];
+  }
+};
+
+struct WinogradOutputAxis { // y = A^T x: 6 -> 4
+  static constexpr int kIn = 6, kOut = 4;
+  template <typename S, typename T>
+  C10_ALWAYS_INLINE C10_HOST_DEVICE static void apply(const T (&x)[6], T (&y)[4]) {
+    y[0] = x[0] + x[1] + x[2] + x[3] + x[4];
+    y[1] = x[1] - x[2] + (x[3] - x[4]) * S(2);
+    y[2] = x[1] + x[2] + (x[3] + x[4]) * S(4);
+    y[3] = x[1] - x[2] + (x[3] - x[4]) * S(8) + x[5];
+  }
+};
+
+// out = L x L^T for the axis transform L of `Axis`: L applied down each column of the tile x,
+// then along each row of the result.
+template <typename Axis, typename S, typename T>
+C10_ALWAYS_INLINE C10_HOST_DEVICE void winograd_sandwich(
+    const T (&x)[Axis::kIn][Axis::kIn], T (&out)[Axis::kOut][Axis::kOut]) {
+  T left[Axis::kOut][Axis::kIn];
+  for (int k = 0; k < Axis::kIn; ++k) {
+    T column[Axis::kIn], moved[Axis::kOut];
+    for (int j = 0; j < Axis::kIn; ++j) {
+      column[j] = x[j][k];
+    }
+    Axis::template apply<S>(column, moved);
+    for (int r = 0; r < Axis::kOut; ++r) {
+      left[r][k] = moved[r];
     }
   }
-  for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < R; ++c) {
-      T sum = 0;
-      for (int k = 0; k < K; ++k) {
-        sum += left[r][k] * static_cast<T>(L[c][k]);
-      }
-      out[r][c] = sum;
-    }
+  for (int r = 0; r < Axis::kOut; ++r) {
+    Axis::template apply<S>(left[r], out[r]);
   }
 }
 
 // U = G g G^T of one 3x3 filter, written as 36 values `stride` apart.
 template <typename scalar_t, typename opmath_t>
 C10_HOST_DEVICE inline void winograd_filter_tile(const scalar_t* filter, opmath_t* u, int64_t stride) {
-  constexpr double G[6][3] = {
-      {1.0 / 4, 0, 0},
-      {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-      {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-      {1.0 / 24, 1.0 / 12, 1.0 / 6},
-      {1.0 / 24, -1.0 / 12, 1.0 / 6},
-      {0, 0, 1},
-  };
   opmath_t g[3][3];
   for (int i = 0; i < 3; ++i) {
     for (int j = 0; j < 3; ++j) {
@@ -67,7 +97,7 @@ C10_HOST_DEVICE inline void winograd_filter_tile(const scalar_t* filter, opmath_
     }
   }
   opmath_t out[6][6];
-  winograd_sandwich(G, g, out);
+  winograd_sandwich<WinogradFilterAxis, opmath_t>(g, out);
   for (int i = 0; i < kWinogradPoints; ++i) {
     u[i * stride] = out[i / 6][i % 6];
   }
@@ -79,14 +109,6 @@ template <typename scalar_t, typename opmath_t>
 C10_HOST_DEVICE inline void winograd_input_tile(
     const scalar_t* plane, int64_t in_h, int64_t in_w, int64_t h0, int64_t w0, opmath_t* v,
     int64_t stride) {
-  constexpr double BT[6][6] = {
-      {4, 0, -5, 0, 1, 0},
-      {0, -4, -4, 1, 1, 0},
-      {0, 4, -4, -1, 1, 0},
-      {0, -2, -1, 2, 1, 0},
-      {0, 2, -1, -2, 1, 0},
-      {0, 4, 0, -5, 0, 1},
-  };
   opmath_t d[6][6];
   for (int i = 0; i < 6; ++i) {
     for (int j = 0; j < 6; ++j) {
@@ -96,7 +118,7 @@ C10_HOST_DEVICE inline void winograd_input_tile(
     }
   }
   opmath_t out[6][6];
-  winograd_sandwich(BT, d, out);
+  winograd_sandwich<WinogradInputAxis, opmath_t>(d, out);
   for (int i = 0; i < kWinogradPoints; ++i) {
     v[i * stride] = out[i / 6][i % 6];
   }
@@ -108,18 +130,12 @@ template <typename scalar_t, typename opmath_t>
 C10_HOST_DEVICE inline void winograd_output_tile(
     const opmath_t* m, int64_t stride, opmath_t bias, scalar_t* plane, int64_t out_h,
     int64_t out_w, int64_t h0, int64_t w0) {
-  constexpr double AT[4][6] = {
-      {1, 1, 1, 1, 1, 0},
-      {0, 1, -1, 2, -2, 0},
-      {0, 1, 1, 4, 4, 0},
-      {0, 1, -1, 8, -8, 1},
-  };
   opmath_t tile[6][6];
   for (int i = 0; i < kWinogradPoints; ++i) {
     tile[i / 6][i % 6] = m[i * stride];
   }
   opmath_t out[4][4];
-  winograd_sandwich(AT, tile, out);
+  winograd_sandwich<WinogradOutputAxis, opmath_t>(tile, out);
   for (int i = 0; i < 4; ++i) {
     for (int j = 0; j < 4; ++j) {
       if (h0 + i < out_h && w0 + j < out_w) {
