@@ -83,6 +83,17 @@ def test_gradcheck_and_opcheck(algorithm, device):
         (torch.randn_like(out), x.detach(), w.detach(), *op_args(args), [True, True, True], algorithm))
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_transposed_weight_gemm_returns_the_weights_layout(device):
+    """16 filters, a 36-value patch: im2col's grad_weight runs the transposed GEMM on the CPU
+    (conv2d_im2col_gemm.cpp) and must still return a contiguous weight-shaped gradient."""
+    x, w, _, args = make_case("filters16", torch.float64, device)
+    out = ops.conv2d(x, w, **args, algorithm="im2col")
+    torch.library.opcheck(
+        torch.ops.convlab.conv2d_backward.default,
+        (torch.randn_like(out), x, w, *op_args(args), [False, True, False], "im2col"))
+
+
 def test_winograd_takes_any_padding_and_groups():
     x = torch.randn(2, 4, 10, 7, dtype=torch.float64)
     w = torch.randn(6, 2, 3, 3, dtype=torch.float64)

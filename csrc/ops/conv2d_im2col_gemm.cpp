@@ -122,8 +122,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
     }
   }
   if (output_mask[1]) {
-    grad_weight = (weight_transposed ? grad_weight.transpose(1, 2) : grad_weight)
-                      .reshape(weight.sizes())
+    // contiguous(): a transposed accumulator can reshape to the weight's sizes as a view
+    // with the wrong strides.
+    grad_weight = (weight_transposed ? grad_weight.transpose(1, 2).contiguous() : grad_weight)
+                      .view(weight.sizes())
                       .to(weight.scalar_type());
   }
   auto grad_bias = output_mask[2] ? conv2d_grad_bias(go) : unused_gradient(x);
