@@ -119,12 +119,16 @@ def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
 
 @pytest.mark.parametrize("kernel,stride,channels,size,expected", [
     # Measured on this project's CPU (csrc/ops/conv2d.cpp): Winograd for 3x3 stride-1 layers
-    # with 16x16+ outputs and 16+ input channels per group, im2col for the rest.
+    # with 8x8+ outputs and 16384+ input channels per group x output positions.
     (3, 1, 64, 32, "winograd"),  # VGG-16's second layer
-    (3, 1, 16, 16, "winograd"),  # the smallest that qualifies
-    (3, 1, 15, 16, "im2col"),  # too few channels
+    (3, 1, 16, 32, "winograd"),  # 16 x 1024
+    (3, 1, 15, 32, "im2col"),
+    (3, 1, 64, 16, "winograd"),  # VGG-16's third layer
+    (3, 1, 32, 16, "im2col"),  # VGG-11 width 1/4
+    (3, 1, 256, 8, "winograd"),  # 256 x 64
+    (3, 1, 128, 8, "im2col"),
+    (3, 1, 4096, 4, "im2col"),  # one tile per plane
     (3, 1, 3, 32, "im2col"),  # VGG-16's first layer
-    (3, 1, 256, 8, "im2col"),  # VGG-16's 8x8 layers: a tie
     (3, 1, 512, 2, "im2col"),  # VGG-16's last layers
     (3, 2, 64, 32, "im2col"),  # strided
     (5, 1, 1, 32, "im2col"),  # LeNet-5's C1

@@ -113,24 +113,26 @@ std::string unsupported_because(Conv2dAlgorithm algorithm, const Conv2dGeometry&
 }
 
 // The rule table behind "auto", read off the benchmark suite on this project's 2-core CPU
-// (README, "Choosing an algorithm"; ms forward + backward, one thread, 2026-11-27); the GPU
-// uses it too until measured there.
-// - Winograd for 3x3 kernels with stride 1 and dilation 1 whose output has at least 16x16
-//   positions and whose groups have at least 16 input channels: VGG-16's 64->64 layer at
-//   32x32, batch 32: Winograd 70 ms, im2col 102, native 91; 128->128 at 16x16: 76 / 93 / 88.
-//   Its transforms run on 8 tiles at once; at 8x8 outputs it only ties im2col (88 / 91 / 87)
-//   and below it loses (6x6 tiles mostly border: 2-5x slower at 4x4 and 2x2), as it does
-//   on 3-channel inputs (VGG's first layer: 8.2 / 6.1 / 4.6), where the GEMMs are too thin.
+// (README, "Choosing an algorithm"; one thread, 2026-11-27); the GPU uses it too until
+// measured there.
+// - Winograd for 3x3 kernels with stride 1 and dilation 1 whose output has at least 8x8
+//   positions and at least 16384 (input channels per group x output positions): per 6x6 tile
+//   its transforms cost about what its GEMMs save until the GEMMs are deep and the tiles
+//   many. Forward + backward, ms, Winograd / im2col / native: VGG-16's 64->64 at 32x32,
+//   batch 32: 69 / 105 / 109; 16->16 at 32x32, batch 64: 21 / 25 / 16; 64->128 at 16x16: 42 /
+//   46 / 43; 48->48 at 16x16: 18.6 / 18.1 / 14.5 (12288: a tie); 32->64 at 16x16: 37 / 32 /
+//   35; 256->256 at 8x8: 84 / 88 / 84; 128->256 at 8x8: 47 / 44 / 42; 512->512 at 4x4 (one
+//   tile, mostly border): 181 / 98 / 100; VGG's 3-channel first layer: 7.4 / 5.2 / 4.1.
 // - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and
-//   VGG-11/16 (LeNet-5's C1, batch 256: im2col 15.5 ms, FFT 48 ms).
+//   VGG-11/16 (LeNet-5's C1, batch 256: im2col 6.8 ms, native 12.3).
 // - Direct never wins: it is the readable reference.
-constexpr int64_t kWinogradMinOutputPositions = 16 * 16;
-constexpr int64_t kWinogradMinChannelsPerGroup = 16;
+constexpr int64_t kWinogradMinOutputPositions = 8 * 8;
+constexpr int64_t kWinogradMinChannelPositions = 16384;
 
 Conv2dAlgorithm rule_table(const Conv2dGeometry& g) {
   if (unsupported_because(Conv2dAlgorithm::Winograd, g).empty() &&
       g.out_h * g.out_w >= kWinogradMinOutputPositions &&
-      g.in_channels_per_group() >= kWinogradMinChannelsPerGroup) {
+      g.in_channels_per_group() * g.out_h * g.out_w >= kWinogradMinChannelPositions) {
     return Conv2dAlgorithm::Winograd;
   }
   return Conv2dAlgorithm::Im2col;
