@@ -30,6 +30,9 @@ VARIANTS = {
     # Filters per group a multiple of 8, patch not: im2col's transposed grad_weight GEMM.
     "filters16": dict(out_channels=16),
     "filters16_groups2": dict(out_channels=16, groups=2),
+    # 256+ output positions: im2col's CPU backward runs a sample per thread.
+    "positions_306": dict(size=(18, 17), padding=1, batch=4),
+    "positions_306_filters16": dict(size=(18, 17), padding=1, batch=4, out_channels=16),
     "no_bias": dict(bias=False),
     "batch1": dict(batch=1),
     "batch4": dict(batch=4),
