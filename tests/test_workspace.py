@@ -26,10 +26,13 @@ WINOGRAD_PER_SAMPLE = 36 * 4 * 9
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("elements", [2 * IM2COL_PER_SAMPLE, 2 * WINOGRAD_PER_SAMPLE, 100])
 @pytest.mark.parametrize("algorithm", ["im2col", "winograd"])
-def test_a_conv_past_the_limit_runs_in_chunks_and_matches_torch(device, elements, algorithm):
+# 16x16: 256 output positions, where im2col's CPU backward would run a sample per thread,
+# unless (as under these limits) the threads' samples do not fit: then it runs in chunks.
+@pytest.mark.parametrize("size", [9, 16])
+def test_a_conv_past_the_limit_runs_in_chunks_and_matches_torch(device, elements, algorithm, size):
     generator = torch.Generator().manual_seed(0)
     x, w, b = (torch.randn(s, generator=generator, dtype=torch.float64).to(device)
-               for s in ((5, 3, 9, 9), (4, 3, 3, 3), (4,)))
+               for s in ((5, 3, size, size), (4, 3, 3, 3), (4,)))
     previous = ops.set_workspace_limit(device, elements)
     try:
         assert_matches_reference(

@@ -22,9 +22,22 @@ constexpr int64_t kPerSampleGemmPositions = 256;
 // first layer, 32 samples) 3.14 / 2.00, 16 x 27 1.83 / 1.19, 16 x 150 (LeNet's second layer)
 // 2.74 / 2.45, 6 x 25 3.29 / 3.77, 64 x 576 0.93 / 0.89. Not measured on a GPU: cuBLAS keeps
 // the plain orientation.
+namespace {
+
 bool transposed_weight_gemm(const Conv2dGeometry& g, const at::Tensor& input) {
   return input.is_cpu() && g.out_channels_per_group() % 8 == 0 && g.patch_size() % 8 != 0;
 }
+
+// The weight's gradient from its accumulator (groups, out/group, patch), or its transpose
+// (groups, patch, out/group), in the weight's dtype. contiguous(): a transposed accumulator
+// can reshape to the weight's sizes as a view with the wrong strides.
+at::Tensor weight_gradient(const at::Tensor& sums, bool transposed, const at::Tensor& weight) {
+  return (transposed ? sums.transpose(1, 2).contiguous() : sums)
+      .view(weight.sizes())
+      .to(weight.scalar_type());
+}
+
+} // namespace
 
 at::Tensor conv2d_im2col_gemm(
     const at::Tensor& input,
@@ -71,8 +84,8 @@ at::Tensor conv2d_im2col_gemm(
 
 namespace {
 
-// The CPU's backward for outputs of at least kPerSampleGemmPositions positions (groups 1):
-// samples in parallel, each thread lowering, multiplying and scattering one sample at a time
+// The CPU's backward for outputs of at least kPerSampleGemmPositions positions (groups 1),
+// when a sample per thread fits the workspace budget: samples in parallel, each thread lowering, multiplying and scattering one sample at a time
 // in its own workspace, BLAS single-threaded inside. A sample's columns stay in cache from
 // im2col through both GEMMs and col2im, and its grad_output rows are its own planes (no
 // transposing copy), so it scales with threads where the chunked loop's lowering does not.
@@ -122,13 +135,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm_by_sa
       }
     }
   });
-  auto grad_weight = unused_gradient(x);
-  if (output_mask[1]) {
-    const auto sums = partial_sums.sum(0);
-    grad_weight = (weight_transposed ? sums.transpose(1, 2).contiguous() : sums)
-                      .view(weight.sizes())
-                      .to(weight.scalar_type());
-  }
+  auto grad_weight = output_mask[1]
+      ? weight_gradient(partial_sums.sum(0), weight_transposed, weight)
+      : unused_gradient(x);
   auto grad_bias = output_mask[2] ? conv2d_grad_bias(go) : unused_gradient(x);
   return {grad_input, grad_weight, grad_bias};
 }
@@ -145,11 +154,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
   const auto x = input.contiguous();
   const auto go = grad_output.contiguous();
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
-  if (x.is_cpu() && g.groups == 1 && g.out_h * g.out_w >= kPerSampleGemmPositions) {
-    return conv2d_backward_im2col_gemm_by_sample(go, x, w, weight, g, output_mask, device);
-  }
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
+  if (x.is_cpu() && g.groups == 1 && spatial >= kPerSampleGemmPositions &&
+      chunk >= at::get_num_threads()) {
+    return conv2d_backward_im2col_gemm_by_sample(go, x, w, weight, g, output_mask, device);
+  }
 
   // col2im writes every element of grad_input, so it needs no zero fill.
   auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);
@@ -193,11 +203,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_im2col_gemm(
     }
   }
   if (output_mask[1]) {
-    // contiguous(): a transposed accumulator can reshape to the weight's sizes as a view
-    // with the wrong strides.
-    grad_weight = (weight_transposed ? grad_weight.transpose(1, 2).contiguous() : grad_weight)
-                      .view(weight.sizes())
-                      .to(weight.scalar_type());
+    grad_weight = weight_gradient(grad_weight, weight_transposed, weight);
   }
   auto grad_bias = output_mask[2] ? conv2d_grad_bias(go) : unused_gradient(x);
   return {grad_input, grad_weight, grad_bias};
