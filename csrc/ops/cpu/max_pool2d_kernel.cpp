@@ -161,7 +161,7 @@ class WindowRanges {
  public:
   explicit WindowRanges(const Pool2dGeometry& g)
       : g_(g), outputs_(g.out_h * g.out_w), begin_(g.kernel_h * outputs_, 0),
-        end_(g.kernel_h * outputs_, 0), hit_(outputs_) {
+        end_(g.kernel_h * outputs_, 0) {
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const WindowSpan cols = max_window_span(ow, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, g.in_w);
@@ -177,9 +177,10 @@ class WindowRanges {
   }
 
   // Throws unless every index of one plane lies in its output's window; when one does not,
-  // max_pool_index_in_window finds the output to name. (Copies share nothing: one per task.)
-  void check_plane(const int64_t* where) {
-    int64_t* hit = hit_.data();
+  // max_pool_index_in_window finds the output to name. `found` is the task's own buffer of
+  // one flag per output.
+  void check_plane(const int64_t* where, std::vector<int64_t>& found) const {
+    int64_t* hit = found.data();
     std::fill(hit, hit + outputs_, 0);
     for (int64_t ki = 0; ki < g_.kernel_h; ++ki) {
       const int64_t* begin = begin_.data() + ki * outputs_;
@@ -207,7 +208,7 @@ class WindowRanges {
  private:
   Pool2dGeometry g_;
   int64_t outputs_;
-  std::vector<int64_t> begin_, end_, hit_;
+  std::vector<int64_t> begin_, end_;
 };
 
 at::Tensor max_pool2d_backward_cpu(
@@ -233,11 +234,11 @@ at::Tensor max_pool2d_backward_cpu(
     scalar_t* out = grad_input.mutable_data_ptr<scalar_t>();
     at::parallel_for(0, g.planes(), 1, [&](int64_t begin, int64_t end) {
       std::vector<opmath_t> buffer(sums_in_place ? 0 : plane_in);
-      WindowRanges task_windows = windows;
+      std::vector<int64_t> found(plane_out);
       for (int64_t p = begin; p < end; ++p) {
         opmath_t* sums = plane_sums(out + p * plane_in, buffer);
         std::fill(sums, sums + plane_in, opmath_t(0));
-        task_windows.check_plane(where + p * plane_out);
+        windows.check_plane(where + p * plane_out, found);
         for (int64_t o = p * plane_out; o < (p + 1) * plane_out; ++o) {
           sums[where[o]] += static_cast<opmath_t>(grad[o]);
         }
