@@ -71,7 +71,10 @@ void bmm(const at::Tensor& a, const at::Tensor& b, at::Tensor& out, bool accumul
   const Operand lhs = *as_operand(a_dense), rhs = *as_operand(b_dense);
   // Row-major out = a @ b is column-major out^T = b^T @ a^T: cuBLAS gets b first.
   cublasHandle_t handle = at::cuda::getCurrentCUDABlasHandle();
-  const bool tf32 = a.scalar_type() == at::kFloat && at::globalContext().allowTF32CuDNN();
+  // A convolution's GEMM follows cuDNN's conv switch (torch.backends.cudnn.allow_tf32 or
+  // .conv.fp32_precision); asked without an op, torch raises when conv and RNN differ.
+  const bool tf32 =
+      a.scalar_type() == at::kFloat && at::globalContext().allowTF32CuDNN(at::Float32Op::CONV);
   // The handle belongs to this thread and torch sets its math mode on every fetch, so this
   // choice stays local to this call.
   TORCH_CUDABLAS_CHECK(
