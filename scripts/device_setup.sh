@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .carry/wheels/*.whl
 mkdir -p /tmp/data
-tar xf .carry/data.tar -C /tmp/data
+tar xzf .carry/data.tar.gz -C /tmp/data
 printf 'export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}\nexport DATA_ROOT=/tmp/data\n' > .carry/env.sh
