@@ -396,8 +396,10 @@ CPU_MEMORY_METHOD = (
     "resident between steps (parameters, buffers, SGD momentum, the batch) + the highest "
     "running total of the step's own allocations. Memory that oneDNN or BLAS take with "
     "malloc directly is not seen.")
-CUDA_MEMORY_METHOD = ("torch.cuda.max_memory_allocated over one step after "
-                      "torch.cuda.reset_peak_memory_stats (resident tensors included)")
+CUDA_MEMORY_METHOD = (
+    "one extra step, not timed: peak = bytes resident between steps (parameters, buffers, SGD "
+    "momentum, the batch) + torch.cuda.max_memory_allocated during the step less what was "
+    "allocated before it (the other models of the comparison live on the same GPU).")
 
 
 def cpu_peak_bytes(step: TrainStep) -> int:
@@ -419,11 +421,13 @@ def cpu_peak_bytes(step: TrainStep) -> int:
 
 
 def cuda_peak_bytes(step: TrainStep) -> int:
+    step.optimizer.zero_grad(set_to_none=True)
     torch.cuda.synchronize()
+    before = torch.cuda.memory_allocated()
     torch.cuda.reset_peak_memory_stats()
     step()
     torch.cuda.synchronize()
-    return torch.cuda.max_memory_allocated()
+    return step.resident_bytes() + torch.cuda.max_memory_allocated() - before
 
 
 def bench_train(workload: Workload, settings: Settings, timer) -> dict:
@@ -563,7 +567,8 @@ def markdown(results: dict) -> str:
            f"{meta['cpu_count']} cores. With {_threads(meta['threads'])} an OpenMP parallel region "
            "waits for whichever of its threads another process preempted, which adds whole "
            "scheduler time slices to short ops; compare runs made with `--threads 1` here.", ""]
-          if load and meta["threads"] > 1 and load[0] >= meta["cpu_count"] else []),
+          if meta["device"] == "cpu" and load and meta["threads"] > 1
+          and load[0] >= meta["cpu_count"] else []),
         f"- Timing: {meta['timer']}, median of every timed block over {s['rounds']} rounds "
         f"(min_run_time {s['min_run_time']} s per measurement; a call over {s['slow_call']} s is "
         f"timed once per round) after {s['warmup']} warm-up call(s); in each round native and "
