@@ -1,11 +1,13 @@
-"""How far each conv algorithm's float32 (and, on a GPU, float16/bfloat16) result lies from
-a float64 reference, per conv layer of LeNet-5 and VGG-16 (CIFAR shapes).
+"""How far each conv algorithm's float32 (and, on a GPU, TF32/float16/bfloat16) result lies
+from a float64 reference, per conv layer of LeNet-5 and VGG-16 (CIFAR shapes).
 
     python3 benchmarks/algorithm_errors.py [--device cpu|cuda] [--out outputs/benchmarks]
 
 Error = max |y - y64| / max |y64| over the layer's output, for the forward pass and for
 grad_input and grad_weight (upstream gradient of ones), with random normal inputs and the
-model's own (Kaiming) initial weights. Writes algorithm_errors.json and .md."""
+model's own (Kaiming) initial weights. On a GPU the float32 rows run with TF32 off (cuDNN
+allows it by default) and the "tf32" rows with it on, for native and convlab alike. Writes
+algorithm_errors.json and .md."""
 
 import argparse
 import json
@@ -40,7 +42,10 @@ def main():
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--out", default="outputs/benchmarks")
     args = parser.parse_args()
-    dtypes = [torch.float32] + ([torch.float16, torch.bfloat16] if args.device == "cuda" else [])
+    precisions = {"float32": (torch.float32, False)}
+    if args.device == "cuda":
+        precisions.update(tf32=(torch.float32, True), float16=(torch.float16, False),
+                          bfloat16=(torch.bfloat16, False))
     torch.manual_seed(0)
     rows = []
     for model in ("lenet", "vgg16"):
@@ -50,8 +55,9 @@ def main():
             w = torch.nn.init.kaiming_normal_(torch.empty(layer.weight, dtype=torch.float64))
             conv_args = (layer.stride, layer.padding, layer.dilation, layer.groups)
             want = outputs(lambda a, b: F.conv2d(a, b, None, *conv_args), x, w, torch.float64, "cpu")
-            for dtype in dtypes:
-                row = {"layer": label, "dtype": str(dtype).replace("torch.", ""),
+            for precision, (dtype, tf32) in precisions.items():
+                torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = tf32
+                row = {"layer": label, "dtype": precision,
                        "native": [relative_error(g, e) for g, e in zip(
                            outputs(lambda a, b: F.conv2d(a, b, None, *conv_args), x, w, dtype,
                                    args.device), want)]}
