@@ -205,7 +205,7 @@ def test_bad_input_raises_naming_the_argument(case):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU visible to torch")
-def test_device_mismatch_raises():
+def test_cuda_device_mismatch_raises():
     x, w = torch.randn(1, 4, 8, 8), torch.randn(6, 4, 3, 3, device="cuda")
     with pytest.raises(ValueError, match="device|cuda"):
         ops.conv2d(x, w)
