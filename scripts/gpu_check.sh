@@ -54,6 +54,7 @@ step() {  # [cap=S] step NAME COMMAND...: run until the deadline (or for at most
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   python3 -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda)"
   compute-sanitizer --version | tail -1
+  uname -r  # 4.4.0 is gVisor, where compute-sanitizer was seen refusing the GPU
   date -u +%FT%TZ
 } > "$work/machine.txt" 2>&1
 cat "$work/machine.txt"
@@ -69,7 +70,9 @@ cap=${GPU_BENCHMARK_SECONDS:-240} step benchmark python3 -m benchmarks.suite --d
 # pytest-xdist spreads the CUDA tests over a few processes when the machine has it.
 xdist=(); python3 -c "import xdist" 2>/dev/null && xdist=(-n 4)
 step cuda_tests python3 -m pytest -q -rfE -p no:cacheprovider -k cuda "${xdist[@]}" tests &
-step memcheck compute-sanitizer --tool memcheck --error-exitcode 1 python3 scripts/sanitizer_probe.py &
+# Without torch's caching allocator every tensor is its own allocation, so memcheck sees an
+# access just past a tensor's end (otherwise that lands in the same cached segment).
+step memcheck env PYTORCH_NO_CUDA_MEMORY_CACHING=1 compute-sanitizer --tool memcheck --error-exitcode 1 python3 scripts/sanitizer_probe.py &
 step racecheck compute-sanitizer --tool racecheck --error-exitcode 1 python3 scripts/sanitizer_probe.py &
 step algorithm_errors python3 benchmarks/algorithm_errors.py --device cuda --out "$work/algorithm_errors" &
 if [ -n "${DATA_ROOT:-}" ]; then

@@ -6,8 +6,8 @@ import ops
 
 # 3x3 filters mapping y's 6 channels to 6, so every algorithm (Winograd too) can run on y.
 w3 = {dtype: torch.randn(6, 3, 3, 3, device="cuda", dtype=dtype, requires_grad=True)
-      for dtype in (torch.float32, torch.float16)}
-for dtype in (torch.float32, torch.float16):
+      for dtype in (torch.float32, torch.float16, torch.bfloat16)}
+for dtype in (torch.float32, torch.float16, torch.bfloat16):
     x = torch.randn(3, 4, 13, 11, device="cuda", dtype=dtype, requires_grad=True)
     w = torch.randn(6, 2, 3, 5, device="cuda", dtype=dtype, requires_grad=True)
     b = torch.randn(6, device="cuda", dtype=dtype, requires_grad=True)
