@@ -1,6 +1,7 @@
 """Custom layers must train like native ones: exact trajectories in float64, close ones in
 float32, and the same accuracy on real data. Real-data tests skip without ../shared/data."""
 
+import json
 import subprocess
 import sys
 from itertools import islice
@@ -12,7 +13,7 @@ import torch.nn.functional as F
 
 import ops
 from models import build_model
-from training import run
+from training import parity, run
 from training.data import ImageFolderData, MNISTData
 from training.op_counter import backend_check, count_layer_ops
 from training.parity import run_parity
@@ -160,6 +161,23 @@ def test_parity_fails_when_custom_layers_are_swapped_for_native(compose_config, 
                                        config_name="parity"))
     assert not report["summary"]["passed"]
     assert any("torch's own" in p for p in report["summary"]["problems"])
+
+
+def test_parity_report_keeps_the_seeds_finished_before_a_stop(compose_config, monkeypatch,
+                                                               tmp_path):
+    train = parity.train_one
+
+    def stopped_at_seed_1(cfg, data, model, backend, seed, output_dir):
+        if seed == 1:
+            raise KeyboardInterrupt  # what a deadline's kill does to a run in the middle
+        return train(cfg, data, model, backend, seed, output_dir)
+
+    monkeypatch.setattr(parity, "train_one", stopped_at_seed_1)
+    with pytest.raises(KeyboardInterrupt):
+        run_parity(compose_config(*FAKE_PARITY, "parity.seeds=[0,1]", config_name="parity"))
+    report = json.loads((tmp_path / "parity.json").read_text())
+    assert [(r["seed"], r["backend"]) for r in report["runs"]] == [(0, "native"), (0, "custom")]
+    assert "**Partial**: 1 of 2 seeds done so far." in (tmp_path / "parity.md").read_text()
 
 
 @pytest.mark.parametrize("tolerance,returncode", [(100, 0), (-1, 1)])

@@ -123,9 +123,12 @@ def summarise(runs: list[dict], tolerance: float,
 
 
 def _markdown(cfg, runs, summary) -> str:
+    seeds_done = len({run["seed"] for run in runs})
     lines = [
         f"# Parity: {cfg.model.name} on {cfg.data.name}, {cfg.trainer.max_epochs} epochs",
         "",
+        *([f"**Partial**: {seeds_done} of {len(cfg.parity.seeds)} seeds done so far.", ""]
+          if seeds_done < len(cfg.parity.seeds) else []),
         "| backend | seed | test acc (%) | test loss | s/epoch | convlab op calls | "
         "python op calls | torch conv/pool calls |",
         "|---|---|---|---|---|---|---|---|",
@@ -184,11 +187,13 @@ def run_parity(cfg: DictConfig) -> dict:
     for seed in cfg.parity.seeds:
         for backend, model in twin_models(cfg, data, seed, backends).items():
             runs.append(train_one(cfg, data, model, backend, seed, output_dir))
-    summary = summarise(runs, cfg.parity.tolerance, backends)
-    report = {"config": OmegaConf.to_container(cfg, resolve=True), "runs": runs,
-              "summary": summary}
-    (output_dir / "parity.json").write_text(json.dumps(report, indent=2))
-    (output_dir / "parity.md").write_text(_markdown(cfg, runs, summary))
+        # Written after every seed, so a run stopped early (a deadline, a kill) keeps the
+        # seeds it finished.
+        summary = summarise(runs, cfg.parity.tolerance, backends)
+        report = {"config": OmegaConf.to_container(cfg, resolve=True), "runs": runs,
+                  "summary": summary}
+        (output_dir / "parity.json").write_text(json.dumps(report, indent=2))
+        (output_dir / "parity.md").write_text(_markdown(cfg, runs, summary))
     _plot(runs, output_dir / "parity.png", backends[0])
     print(_markdown(cfg, runs, summary))
     return report
