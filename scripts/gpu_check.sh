@@ -2,11 +2,12 @@
 # The whole GPU proof in one run on a GPU machine, inside a deadline of GPU_CHECK_SECONDS
 # (default 540: a 10-minute device call less setup and packing). In order:
 #   1. build the CUDA flavour of the extension;
-#   2. the benchmark suite (--device cuda --naive), alone on the GPU because its timings are
-#      reported;
+#   2. the benchmark suite's train steps (--device cuda --naive --only train), alone on the
+#      GPU because its timings are reported;
 #   3. side by side, because only their results count: the CUDA tests, compute-sanitizer's
 #      memcheck and racecheck over scripts/sanitizer_probe.py, the algorithm error table and,
-#      when DATA_ROOT is set, the parity runs (scripts/gpu_parity.sh, PARITY_MODELS).
+#      when DATA_ROOT is set, the parity runs (scripts/gpu_parity.sh, PARITY_MODELS);
+#   4. with the time left, alone again: the suite's conv and pooling layers.
 # Whatever passes the deadline is stopped and marked TIMEOUT. Logs and reports (checkpoints
 # left out) are packed into $OUT/gpu_check.tar.gz after every step, so a run cut off from
 # outside still returns what finished; $OUT/summary.txt holds the verdicts. Without $OUT,
@@ -65,7 +66,8 @@ if ! grep -q '^PASS build' "$summary"; then
   cat "$work/build.log" "$summary"; pack; exit 1
 fi
 # Capped, so that a slow benchmark still leaves the tests and parity their time.
-cap=${GPU_BENCHMARK_SECONDS:-240} step benchmark python3 -m benchmarks.suite --device cuda --naive --out "$work/benchmark"
+cap=${GPU_BENCHMARK_SECONDS:-180} step benchmark_train \
+  python3 -m benchmarks.suite --device cuda --naive --only train --out "$work/benchmark_train"
 
 # pytest-xdist spreads the CUDA tests over a few processes when the machine has it.
 xdist=(); python3 -c "import xdist" 2>/dev/null && xdist=(-n 4)
@@ -81,13 +83,15 @@ else
   echo "SKIPPED parity (DATA_ROOT not set)" >> "$summary"
 fi
 wait
-pack
+step benchmark_layers \
+  python3 -m benchmarks.suite --device cuda --only conv,pool --out "$work/benchmark_layers"
 
 echo "==== results"
 grep -h -E '^[0-9]+ (passed|failed)|passed|failed' "$work/cuda_tests.log" | tail -1
 grep -h 'ERROR SUMMARY' "$work/memcheck.log" "$work/racecheck.log"
 cat "$work"/parity/*/parity.md 2>/dev/null
-sed -n '1,/^## Conv layers/p' "$work/benchmark/results.md" 2>/dev/null  # goals, train steps
+cat "$work/benchmark_train/results.md" 2>/dev/null
+sed -n '/^| goal/,/^$/p' "$work/benchmark_layers/results.md" 2>/dev/null
 echo "==== gpu_check summary"
 cat "$summary"
 ! grep -q -v '^PASS' "$summary"
