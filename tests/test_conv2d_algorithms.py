@@ -117,25 +117,25 @@ def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
         ops.Conv2d(2, 3, 3, algorithm="cudnn")
 
 
-@pytest.mark.parametrize("kernel,stride,channels,size,expected", [
+@pytest.mark.parametrize("kernel,stride,channels,size,batch,expected", [
     # Measured on this project's CPU (csrc/ops/conv2d.cpp): Winograd for 3x3 stride-1 layers
-    # with 8x8+ outputs and 16384+ input channels per group x output positions.
-    (3, 1, 64, 32, "winograd"),  # VGG-16's second layer
-    (3, 1, 16, 32, "winograd"),  # 16 x 1024
-    (3, 1, 15, 32, "im2col"),
-    (3, 1, 64, 16, "winograd"),  # VGG-16's third layer
-    (3, 1, 32, 16, "im2col"),  # VGG-11 width 1/4
-    (3, 1, 256, 8, "winograd"),  # 256 x 64
-    (3, 1, 128, 8, "im2col"),
-    (3, 1, 4096, 4, "im2col"),  # one tile per plane
-    (3, 1, 3, 32, "im2col"),  # VGG-16's first layer
-    (3, 1, 512, 2, "im2col"),  # VGG-16's last layers
-    (3, 2, 64, 32, "im2col"),  # strided
-    (5, 1, 1, 32, "im2col"),  # LeNet-5's C1
-    (5, 1, 6, 14, "im2col"),  # LeNet-5's C3
+    # with 16+ input channels per group, 4x4+ outputs and 128+ output tiles in the batch.
+    (3, 1, 64, 32, 32, "winograd"),  # VGG-16's second layer
+    (3, 1, 16, 32, 2, "winograd"),  # 2 x 64 tiles
+    (3, 1, 16, 32, 1, "im2col"),  # 64 tiles
+    (3, 1, 15, 32, 32, "im2col"),
+    (3, 1, 256, 8, 32, "winograd"),  # VGG-16's 8x8 layers
+    (3, 1, 32, 8, 64, "winograd"),  # VGG-11 width 1/4
+    (3, 1, 128, 4, 128, "winograd"),  # one tile per plane
+    (3, 1, 512, 4, 32, "im2col"),  # VGG-16's 4x4 layers
+    (3, 1, 3, 32, 32, "im2col"),  # VGG-16's first layer
+    (3, 1, 512, 2, 128, "im2col"),  # VGG-16's last layers
+    (3, 2, 64, 32, 32, "im2col"),  # strided
+    (5, 1, 1, 32, 256, "im2col"),  # LeNet-5's C1
+    (5, 1, 6, 14, 256, "im2col"),  # LeNet-5's C3
 ])
-def test_auto_follows_the_rule_table(kernel, stride, channels, size, expected):
-    x = torch.randn(1, channels, size, size)
+def test_auto_follows_the_rule_table(kernel, stride, channels, size, batch, expected):
+    x = torch.randn(batch, channels, size, size)
     w = torch.randn(64, channels, kernel, kernel)
     assert ops.conv2d_algorithm(x, w, [stride] * 2, [1, 1], [1, 1], 1) == expected
 

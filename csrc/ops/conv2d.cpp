@@ -1,6 +1,9 @@
 #include "conv2d.h"
 
+#include <algorithm>
+
 #include "checks.h"
+#include "winograd.h"
 #include "workspace.h"
 
 namespace convlab {
@@ -115,24 +118,27 @@ std::string unsupported_because(Conv2dAlgorithm algorithm, const Conv2dGeometry&
 // The rule table behind "auto", read off the benchmark suite on this project's 2-core CPU
 // (README, "Choosing an algorithm"; one thread, 2026-11-27); the GPU uses it too until
 // measured there.
-// - Winograd for 3x3 kernels with stride 1 and dilation 1 whose output has at least 8x8
-//   positions and at least 16384 (input channels per group x output positions): per 6x6 tile
-//   its transforms cost about what its GEMMs save until the GEMMs are deep and the tiles
-//   many. Forward + backward, ms, Winograd / im2col / native: VGG-16's 64->64 at 32x32,
-//   batch 32: 69 / 105 / 109; 16->16 at 32x32, batch 64: 21 / 25 / 16; 64->128 at 16x16: 42 /
-//   46 / 43; 48->48 at 16x16: 18.6 / 18.1 / 14.5 (12288: a tie); 32->64 at 16x16: 37 / 32 /
-//   35; 256->256 at 8x8: 84 / 88 / 84; 128->256 at 8x8: 47 / 44 / 42; 512->512 at 4x4 (one
-//   tile, mostly border): 181 / 98 / 100; VGG's 3-channel first layer: 7.4 / 5.2 / 4.1.
+// - Winograd for 3x3 kernels with stride 1 and dilation 1, at least 16 input channels per
+//   group, outputs of at least 4x4 and at least 128 tiles in the batch (batch x 4x4 output
+//   tiles: the columns of its 36 GEMMs). Forward + backward, ms, Winograd / im2col / native:
+//   VGG-16 (batch 32) 64->64 at 32x32 74 / 99 / 107, 128->256 at 8x8 37 / 45 / 43, 256->256
+//   at 8x8 70 / 89 / 86; AlexNet's 192->384 at 8x8 80 / 98 / 98. At 4x4 (one tile per plane,
+//   mostly border) the GEMMs need the columns: 128->128 at batch 128 22 / 31, at 64 (64
+//   tiles) 13.0 / 16.2, at 32 9.0 / 8.1; 512->512 at batch 128 341 / 382, at 64 250 / 192, at
+//   32 161 / 95. Fewer input channels leave the GEMMs too shallow for the transforms: VGG's
+//   3-channel first layer 8.3 / 4.7 / 4.5.
 // - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and
-//   VGG-11/16 (LeNet-5's C1, batch 256: im2col 6.8 ms, native 12.3).
+//   VGG-11/16 (LeNet-5's C1, batch 256: im2col 7.2 ms, native 12.9).
 // - Direct never wins: it is the readable reference.
-constexpr int64_t kWinogradMinOutputPositions = 8 * 8;
-constexpr int64_t kWinogradMinChannelPositions = 16384;
+constexpr int64_t kWinogradMinChannels = 16;
+constexpr int64_t kWinogradMinOutputSide = 4;
+constexpr int64_t kWinogradMinTiles = 128;
 
 Conv2dAlgorithm rule_table(const Conv2dGeometry& g) {
+  const int64_t tiles = g.batch * winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
   if (unsupported_because(Conv2dAlgorithm::Winograd, g).empty() &&
-      g.out_h * g.out_w >= kWinogradMinOutputPositions &&
-      g.in_channels_per_group() * g.out_h * g.out_w >= kWinogradMinChannelPositions) {
+      g.in_channels_per_group() >= kWinogradMinChannels &&
+      std::min(g.out_h, g.out_w) >= kWinogradMinOutputSide && tiles >= kWinogradMinTiles) {
     return Conv2dAlgorithm::Winograd;
   }
   return Conv2dAlgorithm::Im2col;

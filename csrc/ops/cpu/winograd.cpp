@@ -29,12 +29,28 @@ void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Ten
   });
 }
 
-// Input and output tiles go kTiles at a time along a row of tiles, side by side in Lanes: the
-// same winograd.h transforms, each arithmetic step on kTiles tiles at once. A tile's 36
-// transformed values are `columns` apart in v and m, consecutive tiles adjacent, so each
-// point's kTiles values are one contiguous load or store.
+// Input and output tiles go kTiles at a time, side by side in Lanes: kTiles consecutive
+// columns of v and m (one channel's tiles in (sample, tile row, tile column) order), each
+// arithmetic step of the shared winograd.h transforms on kTiles tiles at once. The lanes run
+// on across tile rows and samples, so small planes fill them as large ones do (an 8x8 output
+// has 2x2 tiles, a 4x4 one a single tile). A tile's 36 transformed values are `columns` apart
+// in v and m, consecutive tiles adjacent, so each point's kTiles values are one contiguous
+// load or store.
 constexpr int kTiles = 8;
-constexpr int kSpan = (kTiles - 1) * kWinogradOut + 6; // input columns a pack of tiles reads
+
+namespace {
+
+// Where column `column`'s tile lies: its sample and its top-left output position.
+struct TilePlace {
+  int64_t sample, h, w;
+};
+
+inline TilePlace tile_place(int64_t column, int64_t tiles_h, int64_t tiles_w) {
+  const int64_t rows = column / tiles_w;
+  return {rows / tiles_h, (rows % tiles_h) * kWinogradOut, (column % tiles_w) * kWinogradOut};
+}
+
+} // namespace
 
 void winograd_inputs(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& v) {
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), "convlab_winograd_inputs_cpu", [&] {
@@ -45,44 +61,33 @@ void winograd_inputs(const at::Tensor& input, const Conv2dGeometry& g, at::Tenso
     const int64_t tiles_h = winograd_tiles(g.out_h), tiles_w = winograd_tiles(g.out_w);
     const int64_t columns = g.batch * tiles_h * tiles_w; // per transform point and channel
     const int64_t point_stride = g.in_channels * columns;
-    at::parallel_for(0, g.batch * g.in_channels, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t p = begin; p < end; ++p) {
-        const int64_t sample = p / g.in_channels, ic = p % g.in_channels;
-        const scalar_t* plane = x + p * g.in_h * g.in_w;
-        for (int64_t th = 0; th < tiles_h; ++th) {
-          const int64_t h0 = th * kWinogradOut - g.pad_h;
-          for (int64_t tw0 = 0; tw0 < tiles_w; tw0 += kTiles) {
-            const int64_t count = std::min<int64_t>(kTiles, tiles_w - tw0);
-            // d[i][j] of tile tw0 + t: input (h0 + i, (tw0 + t) * 4 - pad_w + j), zero outside.
-            // Tile tw0 + t reads input columns w0 + 4t .. w0 + 4t + 5: one zero-padded copy of
-            // that span per row, then every d[i][j] without tests.
-            const int64_t w0 = tw0 * kWinogradOut - g.pad_w;
-            const int64_t span = (count - 1) * kWinogradOut + 6;
-            const int64_t first = std::clamp<int64_t>(-w0, 0, span);
-            const int64_t last = std::clamp<int64_t>(g.in_w - w0, first, span);
-            Pack d[6][6];
-            for (int i = 0; i < 6; ++i) {
-              const int64_t h = h0 + i;
-              opmath_t row[kSpan] = {};
-              if (h >= 0 && h < g.in_h) {
-                const scalar_t* source = plane + h * g.in_w + w0;
-                for (int64_t k = first; k < last; ++k) {
-                  row[k] = static_cast<opmath_t>(source[k]);
-                }
-              }
-              for (int j = 0; j < 6; ++j) {
-                for (int t = 0; t < kTiles; ++t) {
-                  d[i][j].v[t] = row[t * kWinogradOut + j];
-                }
-              }
-            }
-            Pack transformed[6][6];
-            winograd_sandwich<WinogradInputAxis, opmath_t>(d, transformed);
-            opmath_t* column = out + ic * columns + (sample * tiles_h + th) * tiles_w + tw0;
-            for (int i = 0; i < kWinogradPoints; ++i) {
-              store_lanes(transformed[i / 6][i % 6], count, column + i * point_stride);
+    const int64_t packs = (columns + kTiles - 1) / kTiles; // per channel
+    at::parallel_for(0, g.in_channels * packs, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t ic = task / packs, first = task % packs * kTiles;
+        const int64_t count = std::min<int64_t>(kTiles, columns - first);
+        Pack d[6][6] = {}; // what no tile reads (padding, unused lanes) stays zero
+        for (int t = 0; t < count; ++t) {
+          // d[i][j] of this lane: input (h0 + i, w0 + j) of its plane, zero outside.
+          const TilePlace place = tile_place(first + t, tiles_h, tiles_w);
+          const int64_t h0 = place.h - g.pad_h, w0 = place.w - g.pad_w;
+          const scalar_t* plane = x + (place.sample * g.in_channels + ic) * g.in_h * g.in_w;
+          const int64_t i_first = std::clamp<int64_t>(-h0, 0, 6);
+          const int64_t i_last = std::clamp<int64_t>(g.in_h - h0, i_first, 6);
+          const int64_t j_first = std::clamp<int64_t>(-w0, 0, 6);
+          const int64_t j_last = std::clamp<int64_t>(g.in_w - w0, j_first, 6);
+          for (int64_t i = i_first; i < i_last; ++i) {
+            const scalar_t* row = plane + (h0 + i) * g.in_w + w0;
+            for (int64_t j = j_first; j < j_last; ++j) {
+              d[i][j].v[t] = static_cast<opmath_t>(row[j]);
             }
           }
+        }
+        Pack transformed[6][6];
+        winograd_sandwich<WinogradInputAxis, opmath_t>(d, transformed);
+        opmath_t* column = out + ic * columns + first;
+        for (int i = 0; i < kWinogradPoints; ++i) {
+          store_lanes(transformed[i / 6][i % 6], count, column + i * point_stride);
         }
       }
     });
@@ -100,36 +105,29 @@ void winograd_outputs(const at::Tensor& m, const std::optional<at::Tensor>& bias
     const int64_t tiles_h = winograd_tiles(g.out_h), tiles_w = winograd_tiles(g.out_w);
     const int64_t columns = g.batch * tiles_h * tiles_w;
     const int64_t point_stride = g.out_channels * columns;
-    at::parallel_for(0, g.batch * g.out_channels, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t p = begin; p < end; ++p) {
-        const int64_t sample = p / g.out_channels, oc = p % g.out_channels;
+    const int64_t packs = (columns + kTiles - 1) / kTiles; // per channel
+    at::parallel_for(0, g.out_channels * packs, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t oc = task / packs, first = task % packs * kTiles;
+        const int64_t count = std::min<int64_t>(kTiles, columns - first);
         const opmath_t shift = b == nullptr ? opmath_t(0) : static_cast<opmath_t>(b[oc]);
-        scalar_t* plane = out + p * g.out_h * g.out_w;
-        for (int64_t th = 0; th < tiles_h; ++th) {
-          for (int64_t tw0 = 0; tw0 < tiles_w; tw0 += kTiles) {
-            const int64_t count = std::min<int64_t>(kTiles, tiles_w - tw0);
-            const opmath_t* column =
-                products + oc * columns + (sample * tiles_h + th) * tiles_w + tw0;
-            Pack tile[6][6];
-            for (int i = 0; i < kWinogradPoints; ++i) {
-              tile[i / 6][i % 6] = load_lanes<opmath_t, kTiles>(column + i * point_stride, count);
-            }
-            Pack y[4][4];
-            winograd_sandwich<WinogradOutputAxis, opmath_t>(tile, y);
-            // Output (th * 4 + i, (tw0 + t) * 4 + j), clipped to the plane.
-            for (int i = 0; i < kWinogradOut; ++i) {
-              const int64_t h = th * kWinogradOut + i;
-              if (h >= g.out_h) {
-                break;
-              }
-              for (int t = 0; t < count; ++t) {
-                for (int j = 0; j < kWinogradOut; ++j) {
-                  const int64_t w = (tw0 + t) * kWinogradOut + j;
-                  if (w < g.out_w) {
-                    plane[h * g.out_w + w] = static_cast<scalar_t>(y[i][j].v[t] + shift);
-                  }
-                }
-              }
+        const opmath_t* column = products + oc * columns + first;
+        Pack tile[6][6];
+        for (int i = 0; i < kWinogradPoints; ++i) {
+          tile[i / 6][i % 6] = load_lanes<opmath_t, kTiles>(column + i * point_stride, count);
+        }
+        Pack y[4][4];
+        winograd_sandwich<WinogradOutputAxis, opmath_t>(tile, y);
+        for (int t = 0; t < count; ++t) {
+          // Output (h + i, w + j) of this lane's plane, clipped to it.
+          const TilePlace place = tile_place(first + t, tiles_h, tiles_w);
+          scalar_t* plane = out + (place.sample * g.out_channels + oc) * g.out_h * g.out_w;
+          const int64_t rows = std::min<int64_t>(kWinogradOut, g.out_h - place.h);
+          const int64_t cols = std::min<int64_t>(kWinogradOut, g.out_w - place.w);
+          for (int64_t i = 0; i < rows; ++i) {
+            scalar_t* row = plane + (place.h + i) * g.out_w + place.w;
+            for (int64_t j = 0; j < cols; ++j) {
+              row[j] = static_cast<scalar_t>(y[i][j].v[t] + shift);
             }
           }
         }
