@@ -119,26 +119,32 @@ std::string unsupported_because(Conv2dAlgorithm algorithm, const Conv2dGeometry&
 // (README, "Choosing an algorithm"; one thread, 2026-11-27); the GPU uses it too until
 // measured there.
 // - Winograd for 3x3 kernels with stride 1 and dilation 1, at least 16 input channels per
-//   group, outputs of at least 4x4 and at least 128 tiles in the batch (batch x 4x4 output
-//   tiles: the columns of its 36 GEMMs). Forward + backward, ms, Winograd / im2col / native:
-//   VGG-16 (batch 32) 64->64 at 32x32 74 / 99 / 107, 128->256 at 8x8 37 / 45 / 43, 256->256
-//   at 8x8 70 / 89 / 86; AlexNet's 192->384 at 8x8 80 / 98 / 98. At 4x4 (one tile per plane,
-//   mostly border) the GEMMs need the columns: 128->128 at batch 128 22 / 31, at 64 (64
-//   tiles) 13.0 / 16.2, at 32 9.0 / 8.1; 512->512 at batch 128 341 / 382, at 64 250 / 192, at
-//   32 161 / 95. Fewer input channels leave the GEMMs too shallow for the transforms: VGG's
-//   3-channel first layer 8.3 / 4.7 / 4.5.
+//   group, outputs of at least 4x4 and at least 64 tiles in the batch (batch x 4x4 output
+//   tiles: the columns of its 36 GEMMs), 128 from 256 input channels per group. Forward +
+//   backward, ms, Winograd / im2col / native: VGG-16 (batch 32) 64->64 at 32x32 74 / 99 /
+//   107, 128->256 at 8x8 37 / 45 / 43, 256->256 at 8x8 70 / 89 / 86; AlexNet's 192->384 at
+//   8x8 80 / 98 / 98. At 4x4 (one tile per plane, mostly border) the GEMMs need the columns,
+//   deep ones more: 128->128 at batch 128 22 / 31, at 64 14.0 / 15.9, at 32 9.0 / 8.1;
+//   256->256 at 64 49 / 54; 256->512 at 64 99 / 91; 512->512 at batch 128 341 / 382, at 64
+//   250 / 192, at 32 161 / 95. Fewer input channels leave the GEMMs too shallow for the
+//   transforms: VGG's 3-channel first layer 8.8 / 5.0 / 4.5.
 // - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and
 //   VGG-11/16 (LeNet-5's C1, batch 256: im2col 7.2 ms, native 12.9).
 // - Direct never wins: it is the readable reference.
 constexpr int64_t kWinogradMinChannels = 16;
 constexpr int64_t kWinogradMinOutputSide = 4;
-constexpr int64_t kWinogradMinTiles = 128;
+constexpr int64_t kWinogradMinTiles = 64;
+constexpr int64_t kWinogradDeepChannels = 256;
+constexpr int64_t kWinogradMinTilesDeep = 128;
 
 Conv2dAlgorithm rule_table(const Conv2dGeometry& g) {
   const int64_t tiles = g.batch * winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
+  const int64_t min_tiles = g.in_channels_per_group() >= kWinogradDeepChannels
+      ? kWinogradMinTilesDeep
+      : kWinogradMinTiles;
   if (unsupported_because(Conv2dAlgorithm::Winograd, g).empty() &&
       g.in_channels_per_group() >= kWinogradMinChannels &&
-      std::min(g.out_h, g.out_w) >= kWinogradMinOutputSide && tiles >= kWinogradMinTiles) {
+      std::min(g.out_h, g.out_w) >= kWinogradMinOutputSide && tiles >= min_tiles) {
     return Conv2dAlgorithm::Winograd;
   }
   return Conv2dAlgorithm::Im2col;
