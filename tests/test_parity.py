@@ -85,15 +85,25 @@ def gradients(model, images, labels, dtype):
     return {name: p.grad.double() for name, p in model.named_parameters()}
 
 
-@pytest.mark.parametrize("name,dataset,options", CASES)
-def test_float32_gradients_err_no_more_than_torchs(data_root, name, dataset, options):
+# How many times torch's own float32 gradient error convlab's may reach: a GEMM's rounding
+# is torch's kind (measured 1.0-1.1x on these models); Winograd's transforms round more (its
+# forward error is 15-29x im2col's, README; measured 5.3x here on VGG-11's gradients).
+GRADIENT_ERROR_FACTOR = {"im2col": 3, "winograd": 10}
+
+
+@pytest.mark.parametrize("name,dataset,options,algorithm", [
+    (*case, algorithm) for case in CASES for algorithm in GRADIENT_ERROR_FACTOR
+    if not (case[0] == "lenet" and algorithm == "winograd")])
+def test_float32_gradients_err_no_more_than_torchs(data_root, name, dataset, options, algorithm):
     """In float32 each parameter's gradient differs from the exact (float64) one by rounding;
-    convlab's may not differ more than torch's own. (Whole float32 training trajectories are
-    no test: after a few steps one rounding flips a ReLU or max-pool decision and the runs
-    part chaotically, for torch's layers as much as for convlab's, differently per machine.)"""
+    convlab's may not differ more than torch's own, by the algorithm's factor. (Whole float32
+    training trajectories are no test: after a few steps one rounding flips a ReLU or max-pool
+    decision and the runs part chaotically, for torch's layers as much as for convlab's,
+    differently per machine.)"""
     batches, data = real_batches(data_root, dataset, count=1, batch_size=16)
     exact, _ = twin_models(name, data, torch.float64, **options)
     native, custom = twin_models(name, data, torch.float32, **options)
+    ops.use_algorithm(custom, algorithm)
     want = gradients(exact, *batches[0], torch.float64)
     native_grads = gradients(native, *batches[0], torch.float32)
     custom_grads = gradients(custom, *batches[0], torch.float32)
@@ -101,7 +111,8 @@ def test_float32_gradients_err_no_more_than_torchs(data_root, name, dataset, opt
         scale = exact_grad.norm().clamp_min(1e-30)
         native_error = (native_grads[key] - exact_grad).norm() / scale
         custom_error = (custom_grads[key] - exact_grad).norm() / scale
-        assert custom_error <= 3 * native_error + 1e-6, (key, custom_error, native_error)
+        assert custom_error <= GRADIENT_ERROR_FACTOR[algorithm] * native_error + 1e-6, (
+            key, custom_error, native_error)
 
 
 def parity_config(compose_config, data_root, dataset, *overrides):
