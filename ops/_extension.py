@@ -125,12 +125,15 @@ def build_jobs() -> int:
     return int(os.environ.get("MAX_JOBS") or len(os.sched_getaffinity(0)))
 
 
-def _needs_build(name: str, directory: Path) -> bool:
+def _needs_build(name: str, directory: Path, with_cuda: bool) -> bool:
+    """Whether a source the flavour compiles (a CPU build: none under csrc/**/cuda/) is newer
+    than its library; then the build is announced (ninja itself decides what to recompile)."""
     library = directory / f"{name}.so"
     if not library.exists():
         return True
     built = library.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in CSRC.rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > built for p in CSRC.rglob("*")
+               if p.is_file() and (with_cuda or "cuda" not in p.relative_to(CSRC).parts))
 
 
 def _announce_build(directory: Path, with_cuda: bool, jobs: int) -> None:
@@ -164,7 +167,7 @@ def load_extension() -> str:
     # torch's ninja build reads MAX_JOBS; without it ninja guesses from the machine's cores,
     # not the ones this process may use.
     os.environ.setdefault("MAX_JOBS", str(jobs))
-    if _needs_build(name, directory):
+    if _needs_build(name, directory, with_cuda):
         _announce_build(directory, with_cuda, jobs)
     try:
         return cpp_extension.load(

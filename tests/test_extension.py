@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 
@@ -35,3 +37,18 @@ def test_cpu_build_leaves_out_cuda_sources():
     cpu_sources = _extension.sources(with_cuda=False)
     assert cpu_sources and not any("/cuda/" in s for s in cpu_sources)
     assert set(cpu_sources) <= set(_extension.sources(with_cuda=True))
+
+
+def test_only_the_flavours_own_sources_make_a_build_stale(tmp_path, monkeypatch):
+    csrc = tmp_path / "csrc"
+    (csrc / "ops" / "cuda").mkdir(parents=True)
+    cpp, cu = csrc / "ops" / "a.cpp", csrc / "ops" / "cuda" / "a.cu"
+    library = tmp_path / "convlab_cpu.so"
+    for path, mtime in ((cpp, 100), (library, 200), (cu, 300)):
+        path.write_text("")
+        os.utime(path, (mtime, mtime))
+    monkeypatch.setattr(_extension, "CSRC", csrc)
+    assert not _extension._needs_build("convlab_cpu", tmp_path, with_cuda=False)
+    assert _extension._needs_build("convlab_cpu", tmp_path, with_cuda=True)
+    os.utime(cpp, (400, 400))
+    assert _extension._needs_build("convlab_cpu", tmp_path, with_cuda=False)
