@@ -12,16 +12,15 @@ from ._extension import ExtensionBuildError, load_extension
 
 load_extension()
 
-from . import _autograd, _fake, _nd_ops  # noqa: E402,F401  (registrations)
 from .algorithms import (  # noqa: E402
     CONV2D_ALGORITHMS,
     backward_algorithms,
     conv2d_algorithm,
     recording_algorithms,
     set_benchmark,
-    use_algorithm,
 )
 from .backends import BACKENDS, Backend, backend  # noqa: E402
+from .conv import use_algorithm  # noqa: E402  (importing the families registers their ops)
 from .convert import convert  # noqa: E402
 from .functional import (  # noqa: E402
     adaptive_avg_pool1d,

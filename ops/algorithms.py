@@ -1,7 +1,9 @@
 """How a convolution is computed: the algorithm names, benchmark mode, and what a call runs.
 
-The choice itself lives in one place, csrc/ops/conv2d.cpp: a named algorithm is checked there
-(a ValueError says why it cannot do a shape) and "auto" follows its rule table. Benchmark
+The algorithms and the choice live in one place, csrc/conv2d/: each algorithm's file registers
+it (its name, what it cannot do and why, which algorithm computes each gradient), a named
+algorithm is checked there (a ValueError says why it cannot do a shape) and "auto" follows
+the rule table (csrc/conv2d/rule_table.cpp). Benchmark
 mode, like ``torch.backends.cudnn.benchmark``, instead times every algorithm that can do a
 shape once per process and passes the fastest by name."""
 
@@ -13,10 +15,8 @@ import torch
 
 convlab = torch.ops.convlab
 
-CONV2D_ALGORITHMS = ("auto", "direct", "im2col", "winograd", "fft")
-# Winograd's grad_weight is a convolution with a kernel as large as the output, which
-# Winograd's 3x3 tiles cannot do: it runs through im2col (csrc/ops/conv2d_winograd.cpp).
-_BACKWARD = {"winograd": {"grad_input": "winograd", "grad_weight": "im2col"}}
+# "auto", then the registered algorithms by name.
+CONV2D_ALGORITHMS = ("auto", *convlab.conv2d_algorithms())
 
 _benchmark = False
 _fastest: dict[tuple, str] = {}
@@ -62,18 +62,6 @@ def conv2d_algorithm(input, weight, stride, padding, dilation, groups, algorithm
     return convlab.conv2d_algorithm(input, weight, stride, padding, dilation, groups, chosen)
 
 
-def use_algorithm(model: torch.nn.Module, algorithm: str) -> torch.nn.Module:
-    """Make every convlab convolution (Conv1d, Conv2d, Conv3d) of `model` use `algorithm`;
-    returns the model."""
-    from .modules import _ConvlabConv
-
-    check_algorithm(algorithm)
-    for module in model.modules():
-        if isinstance(module, _ConvlabConv):
-            module.algorithm = algorithm
-    return model
-
-
 @contextlib.contextmanager
 def recording_algorithms():
     """Collect, for every convlab conv2d call in the block, a dict with its input shape and
@@ -103,7 +91,8 @@ def note_call(input, weight, stride, padding, dilation, groups, algorithm) -> No
 
 def backward_algorithms(forward: str) -> dict[str, str]:
     """Which algorithm computes each gradient when the forward ran `forward`."""
-    return _BACKWARD.get(forward, {"grad_input": forward, "grad_weight": forward})
+    grad_input, grad_weight = convlab.conv2d_gradient_algorithms(forward)
+    return {"grad_input": grad_input, "grad_weight": grad_weight}
 
 
 def _tracing(input) -> bool:

@@ -10,8 +10,8 @@ from types import MappingProxyType
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import functional, modules, python_functional, python_modules
-from .layer_functions import CONVLAB_NAMES, FUNCTIONAL_NAMES
+from .layer_functions import FUNCTIONAL_NAMES
+from .layers import CLASSES, FUNCTIONS, LAYER_CLASS_NAMES
 from .mode import BackendMode
 
 # The modes entered through `with backend:`, per thread; `with` exits them last-in first-out.
@@ -20,30 +20,31 @@ _entered = threading.local()
 
 @dataclass(frozen=True)
 class Backend:
-    """A backend's name, its conv and pooling layer classes, and its functions by
-    torch.nn.functional name (with torch.nn.functional's signatures).
+    """A backend's name, its conv and pooling layer classes by torch.nn name (`backend.Conv2d`)
+    and its functions by torch.nn.functional name (with torch.nn.functional's signatures).
+    A class or function a backend lacks raises NotImplementedError naming it.
 
     Used as a context manager, it runs every conv/pool call inside the block on this backend:
     see `ops.mode`."""
 
     name: str
-    Conv1d: type
-    Conv2d: type
-    Conv3d: type
-    MaxPool1d: type
-    MaxPool2d: type
-    MaxPool3d: type
-    AvgPool1d: type
-    AvgPool2d: type
-    AvgPool3d: type
-    AdaptiveAvgPool1d: type
-    AdaptiveAvgPool2d: type
-    AdaptiveAvgPool3d: type
+    classes: Mapping[str, type] = field(compare=False, repr=False)
     functions: Mapping[str, Callable] = field(compare=False, repr=False)
 
-    def layer_classes(self) -> tuple[type, ...]:
-        """The conv and pooling classes, in the order of LAYER_CLASS_NAMES."""
-        return tuple(getattr(self, name) for name in LAYER_CLASS_NAMES)
+    def __getattr__(self, attribute: str):
+        # Only reached for names that are not fields: the layer classes.
+        classes = self.__dict__.get("classes", {})
+        if attribute in classes:
+            return classes[attribute]
+        if attribute in LAYER_CLASS_NAMES:
+            raise NotImplementedError(
+                f"backend {self.name!r} has no {attribute}; it has: {', '.join(classes)}")
+        raise AttributeError(attribute)
+
+    def layer_classes(self) -> tuple[type | None, ...]:
+        """The conv and pooling classes in the order of LAYER_CLASS_NAMES (None where this
+        backend has none)."""
+        return tuple(self.classes.get(name) for name in LAYER_CLASS_NAMES)
 
     def __enter__(self) -> "Backend":
         # A fresh mode per block: the Backend is one shared frozen object, and blocks nest.
@@ -62,26 +63,16 @@ def _entered_modes() -> list:
     return _entered.modes
 
 
-# Every layer class a backend provides: the Backend fields of these names.
-LAYER_CLASS_NAMES = tuple(f"{kind}{dims}d" for kind in ("Conv", "MaxPool", "AvgPool",
-                                                        "AdaptiveAvgPool")
-                          for dims in (1, 2, 3))
-
-
-def _make(name, classes_from, functions):
-    return Backend(name, **{c: getattr(classes_from, c) for c in LAYER_CLASS_NAMES},
-                   functions=MappingProxyType(functions))
+def _make(name, classes, functions):
+    return Backend(name, MappingProxyType(classes), MappingProxyType(functions))
 
 
 _BY_NAME = {
-    b.name: b
-    for b in (
-        _make("native", nn, {name: getattr(F, name) for name in FUNCTIONAL_NAMES}),
-        _make("custom", modules, {name: getattr(functional, name) for name in CONVLAB_NAMES}),
-        # Python autograd Functions with hand-written backward passes, no torch conv/pool.
-        _make("python", python_modules,
-              {name: getattr(python_functional, name) for name in CONVLAB_NAMES}),
-    )
+    "native": _make("native", {name: getattr(nn, name) for name in LAYER_CLASS_NAMES},
+                    {name: getattr(F, name) for name in FUNCTIONAL_NAMES}),
+    # convlab's kernels; and Python autograd Functions with hand-written backward passes, no
+    # torch conv/pool.
+    **{name: _make(name, CLASSES[name], FUNCTIONS[name]) for name in ("custom", "python")},
 }
 BACKENDS = tuple(_BY_NAME)
 

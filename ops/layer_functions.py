@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .layers import CONVLAB_NAMES, FUNCTIONS
+
 
 @dataclass(frozen=True)
 class LayerFunction:
@@ -34,10 +36,6 @@ FUNCTIONAL_NAMES = (
     "fractional_max_pool2d", "fractional_max_pool3d", "max_unpool1d", "max_unpool2d",
     "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "local_response_norm",
 )
-# The ones convlab's backends ("custom" and "python") implement, in 1, 2 and 3 dimensions.
-CONVLAB_NAMES = tuple(f"{kind}{dims}d" for kind in ("conv", "max_pool", "avg_pool",
-                                                    "adaptive_avg_pool")
-                      for dims in (1, 2, 3))
 _NAMESPACES = (F, torch, torch._C._nn)
 # torch's other conv/pool entry points (torch.convolution, torch.cudnn_convolution,
 # torch._C._nn.thnn_conv2d, ...): found by name so that a new torch version's kernels are
@@ -84,10 +82,8 @@ def _convlab_functions() -> dict:
 def _python_functions() -> dict:
     # The python backend's functions take torch.nn.functional's arguments (max pools their
     # return_indices too) and announce themselves to torch-function modes like F's do.
-    from . import python_functional
-
-    return {getattr(python_functional, name): LayerFunction(name, "python")
-            for name in CONVLAB_NAMES}
+    return {function: LayerFunction(name, "python")
+            for name, function in FUNCTIONS["python"].items()}
 
 
 LAYER_FUNCTIONS = {**_native_functions(), **_convlab_functions(), **_python_functions()}

@@ -1,0 +1,204 @@
+// Convolution as im2col + GEMM (Caffe's method), written once for every device: the device
+// supplies the kernels that lower patches to columns (im2col) and back (col2im) and the
+// batched GEMM (BLAS on the CPU, cuBLAS on the GPU).
+#include <ATen/Parallel.h>
+
+#include "conv2d/algorithm.h"
+
+namespace convlab {
+namespace ops {
+
+// Outputs of at least this many positions per plane are written by one GEMM per sample,
+// straight into the output planes (bias pre-filled, accumulated); smaller ones by one GEMM
+// over the whole chunk, then a transposing copy, since per-sample GEMMs over a handful of
+// positions run slowly (the threshold comes from the benchmark suite's per-layer tables).
+constexpr int64_t kPerSampleGemmPositions = 256;
+
+// grad_weight's GEMM, (out/group x positions) x (positions x patch), runs faster on the
+// CPU's BLAS transposed, columns x grad_output rows, when the patch is not a multiple of 8
+// floats long and the filter count is: the product's rows then fill the 8-wide register
+// tiles. cuBLAS keeps the plain orientation (not measured on a GPU).
+namespace {
+
+bool transposed_weight_gemm(const Conv2dGeometry& g, const at::Tensor& input) {
+  return input.is_cpu() && g.out_channels_per_group() % 8 == 0 && g.patch_size() % 8 != 0;
+}
+
+// The weight's gradient from its accumulator (groups, out/group, patch), or its transpose
+// (groups, patch, out/group), in the weight's dtype. contiguous(): a transposed accumulator
+// can reshape to the weight's sizes as a view with the wrong strides.
+at::Tensor weight_gradient(const at::Tensor& sums, bool transposed, const at::Tensor& weight) {
+  return (transposed ? sums.transpose(1, 2).contiguous() : sums)
+      .view(weight.sizes())
+      .to(weight.scalar_type());
+}
+
+at::Tensor im2col_forward(
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const std::optional<at::Tensor>& bias,
+    const Conv2dGeometry& g,
+    const Conv2dDeviceKernels& device) {
+  const auto x = input.contiguous();
+  const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
+  auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
+  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
+  const bool per_sample = g.groups == 1 && spatial >= kPerSampleGemmPositions;
+  // One workspace for every chunk: the last, shorter chunk uses the front of it.
+  auto columns_space = at::empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
+  auto product_space = per_sample ? at::Tensor() : at::empty({g.out_channels * chunk * spatial}, x.options());
+
+  for (int64_t first = 0; first < g.batch; first += chunk) {
+    const int64_t n = std::min(chunk, g.batch - first);
+    auto columns = columns_space.narrow(0, 0, g.groups * g.patch_size() * n * spatial)
+                       .view({g.groups * g.patch_size(), n, spatial});
+    device.im2col(x.narrow(0, first, n), g.with_batch(n), columns);
+    auto out = output.narrow(0, first, n).view({n, g.out_channels, spatial});
+    if (per_sample) {
+      // (out, patch) x (patch, spatial) per sample: the filters broadcast over the chunk.
+      if (bias.has_value()) {
+        out.copy_(bias->view({1, g.out_channels, 1}).expand_as(out));
+      }
+      device.bmm(w.expand({n, g.out_channels, g.patch_size()}), columns.transpose(0, 1), out,
+                 /*accumulate=*/bias.has_value());
+      continue;
+    }
+    // (groups, out/group, patch) x (groups, patch, n * spatial): one GEMM per group.
+    auto product = product_space.narrow(0, 0, g.out_channels * n * spatial)
+                       .view({g.groups, g.out_channels_per_group(), n * spatial});
+    device.bmm(w, columns.view({g.groups, g.patch_size(), n * spatial}), product, false);
+    out.copy_(product.view({g.out_channels, n, spatial}).transpose(0, 1));
+  }
+  if (bias.has_value() && !per_sample) {
+    output.add_(bias->view({1, g.out_channels, 1, 1}));
+  }
+  return output;
+}
+
+
+// The CPU's backward for outputs of at least kPerSampleGemmPositions positions (groups 1),
+// when a sample per thread fits the workspace budget: samples in parallel, each thread
+// lowering, multiplying and scattering one sample at a time in its own workspace, BLAS
+// single-threaded inside. A sample's columns stay in cache from im2col through both GEMMs and
+// col2im, and its grad_output rows are its own planes (no transposing copy), so it scales
+// with threads where the chunked loop's lowering does not. grad_weight is summed per thread,
+// then over threads (how samples split into threads depends only on the thread count).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward_by_sample(
+    const at::Tensor& go, const at::Tensor& x, const at::Tensor& w, const at::Tensor& weight,
+    const Conv2dGeometry& g, std::array<bool, 3> output_mask, const Conv2dDeviceKernels& device) {
+  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t threads = at::get_num_threads();
+  const auto one = g.with_batch(1);
+  const bool weight_transposed = transposed_weight_gemm(g, x);
+  const int64_t rows = weight_transposed ? g.patch_size() : g.out_channels_per_group();
+  const int64_t cols = weight_transposed ? g.out_channels_per_group() : g.patch_size();
+  auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);
+  auto partial_sums = output_mask[1]
+      ? at::zeros({threads, g.groups, rows, cols}, weight.options().dtype(accumulate_type(weight)))
+      : at::Tensor();
+  auto columns_space = at::empty({threads, g.groups * g.patch_size() * spatial}, x.options());
+  at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
+    // Worker threads start without the caller's dispatch state: stay below autograd, as the
+    // caller is.
+    const at::AutoDispatchBelowADInplaceOrView below_autograd;
+    const int64_t thread = at::get_thread_num();
+    auto columns = columns_space[thread];
+    const auto patches = columns.view({g.groups, g.patch_size(), spatial});
+    for (int64_t sample = begin; sample < end; ++sample) {
+      const auto go_rows = go[sample].view({g.groups, g.out_channels_per_group(), spatial});
+      if (output_mask[1]) {
+        auto sums = partial_sums[thread];
+        device.im2col(x.narrow(0, sample, 1), one, columns);
+        if (weight_transposed) {
+          device.bmm(patches, go_rows.transpose(1, 2), sums, /*accumulate=*/true);
+        } else {
+          device.bmm(go_rows, patches.transpose(1, 2), sums, /*accumulate=*/true);
+        }
+      }
+      if (output_mask[0]) {
+        auto products = patches;
+        device.bmm(w.transpose(1, 2), go_rows, products, false);
+        auto grad_input_sample = grad_input.narrow(0, sample, 1);
+        device.col2im(columns, one, grad_input_sample);
+      }
+    }
+  });
+  auto grad_weight = output_mask[1]
+      ? weight_gradient(partial_sums.sum(0), weight_transposed, weight)
+      : unused_gradient(x);
+  auto grad_bias = output_mask[2] ? conv2d_grad_bias(go) : unused_gradient(x);
+  return {grad_input, grad_weight, grad_bias};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward(
+    const at::Tensor& grad_output,
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const Conv2dGeometry& g,
+    std::array<bool, 3> output_mask,
+    const Conv2dDeviceKernels& device) {
+  const auto x = input.contiguous();
+  const auto go = grad_output.contiguous();
+  const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
+  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
+  if (x.is_cpu() && g.groups == 1 && spatial >= kPerSampleGemmPositions &&
+      chunk >= at::get_num_threads()) {
+    return im2col_backward_by_sample(go, x, w, weight, g, output_mask, device);
+  }
+
+  // col2im writes every element of grad_input, so it needs no zero fill.
+  auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);
+  const bool weight_transposed = transposed_weight_gemm(g, x);
+  auto grad_weight = output_mask[1]
+      ? at::zeros(weight_transposed ? w.transpose(1, 2).sizes() : w.sizes(),
+                  weight.options().dtype(accumulate_type(weight)))
+      : unused_gradient(x);
+
+  if (output_mask[0] || output_mask[1]) {
+    // One workspace for every chunk (the last, shorter chunk uses the front of it); the
+    // columns buffer serves grad_weight's im2col, then grad_input's GEMM.
+    auto columns_space = at::empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
+    auto go_rows_space = at::empty({g.out_channels * chunk * spatial}, go.options());
+    for (int64_t first = 0; first < g.batch; first += chunk) {
+      const int64_t n = std::min(chunk, g.batch - first);
+      const auto chunk_geometry = g.with_batch(n);
+      // grad_output rows reordered to (groups, out/group, n * spatial) to match the columns.
+      auto go_rows = go_rows_space.narrow(0, 0, g.out_channels * n * spatial)
+                         .view({g.out_channels, n, spatial});
+      go_rows.copy_(go.narrow(0, first, n).view({n, g.out_channels, spatial}).transpose(0, 1));
+      go_rows = go_rows.view({g.groups, g.out_channels_per_group(), n * spatial});
+      auto columns = columns_space.narrow(0, 0, g.groups * g.patch_size() * n * spatial);
+      if (output_mask[1]) {
+        columns = columns.view({g.groups * g.patch_size(), n, spatial});
+        device.im2col(x.narrow(0, first, n), chunk_geometry, columns);
+        const auto patches = columns.view({g.groups, g.patch_size(), n * spatial});
+        if (weight_transposed) {
+          device.bmm(patches, go_rows.transpose(1, 2), grad_weight, /*accumulate=*/true);
+        } else {
+          device.bmm(go_rows, patches.transpose(1, 2), grad_weight, /*accumulate=*/true);
+        }
+      }
+      if (output_mask[0]) {
+        columns = columns.view({g.groups, g.patch_size(), n * spatial});
+        device.bmm(w.transpose(1, 2), go_rows, columns, false);
+        auto grad_input_chunk = grad_input.narrow(0, first, n);
+        device.col2im(
+            columns.view({g.groups * g.patch_size(), n, spatial}), chunk_geometry, grad_input_chunk);
+      }
+    }
+  }
+  if (output_mask[1]) {
+    grad_weight = weight_gradient(grad_weight, weight_transposed, weight);
+  }
+  auto grad_bias = output_mask[2] ? conv2d_grad_bias(go) : unused_gradient(x);
+  return {grad_input, grad_weight, grad_bias};
+}
+
+} // namespace
+
+CONVLAB_CONV2D_ALGORITHM(im2col, {"im2col", nullptr, im2col_forward, im2col_backward});
+
+} // namespace ops
+} // namespace convlab

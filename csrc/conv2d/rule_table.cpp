@@ -1,0 +1,40 @@
+// The rule table behind "auto", read off the benchmark suite's per-layer tables on this
+// project's CPU (python3 -m benchmarks.suite --full; README, "Choosing an algorithm"). The GPU
+// uses it too until it is measured there.
+// - Winograd for 3x3 kernels with stride 1 and dilation 1 when its 36 GEMMs are deep and wide
+//   enough to pay for the transforms: at least 16 input channels per group, outputs of at
+//   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where
+//   the GEMMs need more columns).
+// - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and VGG.
+// - Direct and FFT never win here: they are the readable reference and the lecture's third way.
+#include <algorithm>
+
+#include "conv2d/algorithm.h"
+#include "conv2d/winograd/winograd.h"
+
+namespace convlab {
+namespace ops {
+
+namespace {
+constexpr int64_t kWinogradMinChannels = 16;
+constexpr int64_t kWinogradMinOutputSide = 4;
+constexpr int64_t kWinogradMinTiles = 64;
+constexpr int64_t kWinogradDeepChannels = 256;
+constexpr int64_t kWinogradMinTilesDeep = 128;
+} // namespace
+
+const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g) {
+  const auto& winograd = conv2d_algorithm_named("winograd");
+  const int64_t tiles = g.batch * winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
+  const int64_t min_tiles = g.in_channels_per_group() >= kWinogradDeepChannels
+      ? kWinogradMinTilesDeep
+      : kWinogradMinTiles;
+  if (winograd.why_not(g).empty() && g.in_channels_per_group() >= kWinogradMinChannels &&
+      std::min(g.out_h, g.out_w) >= kWinogradMinOutputSide && tiles >= min_tiles) {
+    return winograd;
+  }
+  return conv2d_algorithm_named("im2col");
+}
+
+} // namespace ops
+} // namespace convlab
