@@ -97,11 +97,23 @@ def build_directory(with_cuda: bool) -> Path:
 
 
 def sources(with_cuda: bool) -> list[str]:
+    """Every C++ source under csrc/ (and, for a CUDA build, every .cu), so a new kernel file
+    is built without being listed anywhere; a CPU build leaves out every cuda/ folder."""
     files = sorted(CSRC.rglob("*.cpp"))
     if with_cuda:
         files += sorted(CSRC.rglob("*.cu"))
     else:
         files = [f for f in files if "cuda" not in f.relative_to(CSRC).parts]
+    # torch's ninja build names each object after its file alone: two sources of one name
+    # would overwrite each other's object and one of them would silently not be linked.
+    stems = {}
+    for f in files:
+        key = (f.stem, f.suffix == ".cu")
+        if key in stems:
+            raise ExtensionBuildError(
+                f"two sources share the name {f.name!r}: {stems[key].relative_to(ROOT)} and "
+                f"{f.relative_to(ROOT)}; rename one (torch's build names objects by file name)")
+        stems[key] = f
     return [str(f) for f in files]
 
 
@@ -137,9 +149,7 @@ def _needs_build(name: str, directory: Path, with_cuda: bool) -> bool:
 
 
 def _announce_build(directory: Path, with_cuda: bool, jobs: int) -> None:
-    # The CPU build is about 140 CPU-seconds (measured: 2 min 4 s user + 14 s system on this
-    # project's 2-core machine, 3 min wall while another build shared the cores); nvcc adds
-    # minutes per CUDA file.
+    # About 140 CPU-seconds of g++ for the CPU build; nvcc adds minutes per CUDA file.
     minutes = math.ceil(140 / jobs / 60)
     extra = ", plus several minutes for the CUDA kernels" if with_cuda else ""
     print(f"convlab: compiling its C++ extension into {directory} with {jobs} parallel jobs: "

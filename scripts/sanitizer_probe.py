@@ -12,7 +12,7 @@ for dtype in (torch.float32, torch.float16, torch.bfloat16):
     w = torch.randn(6, 2, 3, 5, device="cuda", dtype=dtype, requires_grad=True)
     b = torch.randn(6, device="cuda", dtype=dtype, requires_grad=True)
     y = ops.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2)
-    for algorithm in ("direct", "winograd", "fft"):  # im2col ran above (auto)
+    for algorithm in ops.CONV2D_ALGORITHMS[1:]:  # every registered algorithm
         y = y + ops.conv2d(y, w3[dtype], None, padding=1, groups=2, algorithm=algorithm)
     y = ops.max_pool2d(y, 3, 2, 1, ceil_mode=True)
     y = ops.avg_pool2d(y, 2, 1, 1, count_include_pad=False)

@@ -111,7 +111,7 @@ def test_opcheck(device):
         (x.requires_grad_(), w.requires_grad_(), None, [2, 1, 2], [2, 1, 0], [2, 2, 1], 2))
 
 
-@pytest.mark.parametrize("algorithm", ["direct", "im2col", "winograd", "fft"])
+@pytest.mark.parametrize("algorithm", ops.CONV2D_ALGORITHMS[1:])
 def test_every_algorithm_matches_torch(algorithm):
     # A 3x3x3 kernel with stride 1: each depth tap is a 3x3 conv2d that Winograd can do.
     tensors, args = make_case("pad1", torch.float64, "cpu")

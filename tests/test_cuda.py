@@ -106,7 +106,7 @@ GRID = list(_grid())
 
 @pytest.mark.parametrize("name,call,tensors", GRID, ids=[case[0] for case in GRID])
 def test_cuda_kernels_equal_the_cpu_kernels_over_the_grid(name, call, tensors):
-    """Both devices run the same element functions (csrc/ops/im2col.h, pool2d.h) in the same
+    """Both devices run the same element functions (csrc/conv2d/im2col/im2col.h, csrc/pool2d/*.h) in the same
     order: pooling and the im2col/col2im data movement agree bit for bit in float64; conv
     differs only by the GEMM's summation order."""
     on_cpu = _forward_and_grads(call, tensors)
