@@ -8,6 +8,7 @@ mode, like ``torch.backends.cudnn.benchmark``, instead times every algorithm tha
 shape once per process and passes the fastest by name."""
 
 import contextlib
+import functools
 import statistics
 import time
 
@@ -91,8 +92,14 @@ def note_call(input, weight, stride, padding, dilation, groups, algorithm) -> No
 
 def backward_algorithms(forward: str) -> dict[str, str]:
     """Which algorithm computes each gradient when the forward ran `forward`."""
+    return dict(_gradient_algorithms(forward))
+
+
+@functools.cache
+def _gradient_algorithms(forward: str) -> tuple:
+    # The registry is fixed once the library has loaded.
     grad_input, grad_weight = convlab.conv2d_gradient_algorithms(forward)
-    return {"grad_input": grad_input, "grad_weight": grad_weight}
+    return ("grad_input", grad_input), ("grad_weight", grad_weight)
 
 
 def _tracing(input) -> bool:

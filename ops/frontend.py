@@ -98,11 +98,6 @@ def conv_arguments(input, weight, stride, padding, dilation, groups, dims, op):
     return input, was_batched, stride, padding, dilation
 
 
-def class_name(kind: str, dims: int) -> str:
-    """torch.nn's class name for a torch.nn.functional kind: ("max_pool", 2) -> "MaxPool2d"."""
-    return "".join(part.capitalize() for part in kind.split("_")) + f"{dims}d"
-
-
 def announced(function, tensor_arguments: int):
     """`function` as torch.nn.functional's Python functions behave: a call with tensor-like
     arguments or inside a torch-function mode goes through torch's override protocol first,

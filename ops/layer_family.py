@@ -15,6 +15,13 @@ class LayerFamily:
     functions: Mapping[str, Mapping[int, Callable]]
     # backend name -> mixin whose forward calls `type(self)._function`; "*" for every backend.
     module_mixins: Mapping[str, type]
+    # torch.nn's class name without the dimensionality, where it is not the kind in
+    # CamelCase ("lp_pool" -> "LPPool").
+    class_stem: str = ""
+
+    def class_name(self, dims: int) -> str:
+        stem = self.class_stem or "".join(part.capitalize() for part in self.kind.split("_"))
+        return f"{stem}{dims}d"
 
     def mixin(self, backend: str) -> type:
         return self.module_mixins.get(backend, self.module_mixins.get("*"))

@@ -5,7 +5,6 @@ counter are all generated from it. A new family is one row here plus its family 
 import torch.nn as nn
 
 from . import adaptive_avg_pool, avg_pool, conv, max_pool
-from .frontend import class_name
 
 FAMILIES = (conv.FAMILY, max_pool.FAMILY, avg_pool.FAMILY, adaptive_avg_pool.FAMILY)
 
@@ -28,7 +27,7 @@ def _classes(backend: str) -> dict:
     classes = {}
     for family in FAMILIES:
         for dims, function in family.functions.get(backend, {}).items():
-            name = class_name(family.kind, dims)
+            name = family.class_name(dims)
             classes[name] = type(name, (family.mixin(backend), getattr(nn, name)), {
                 "_function": staticmethod(function),
                 "__module__": _MODULES[backend][1],
@@ -43,7 +42,7 @@ def _classes(backend: str) -> dict:
 FUNCTIONS = {backend: _functions(backend) for backend in _MODULES}
 CLASSES = {backend: _classes(backend) for backend in _MODULES}
 # Every torch.nn class name a family stands for, whichever backends implement it.
-LAYER_CLASS_NAMES = tuple(class_name(family.kind, dims) for family in FAMILIES
-                          for dims in (1, 2, 3) if hasattr(nn, class_name(family.kind, dims)))
+LAYER_CLASS_NAMES = tuple(family.class_name(dims) for family in FAMILIES
+                          for dims in (1, 2, 3) if hasattr(nn, family.class_name(dims)))
 # The torch.nn.functional names convlab's own ops implement.
 CONVLAB_NAMES = tuple(FUNCTIONS["custom"])

@@ -11,7 +11,6 @@ import torch.nn as nn
 
 import ops
 from ops import _extension
-from ops.frontend import class_name
 from ops.layer_family import LayerFamily
 from ops.layers import CLASSES, FAMILIES, FUNCTIONS, LAYER_CLASS_NAMES
 
@@ -61,7 +60,7 @@ def test_every_family_row_generates_its_functions_and_classes():
             for dims, function in by_dims.items():
                 name = f"{family.kind}{dims}d"
                 assert FUNCTIONS[backend][name] is function
-                cls = CLASSES[backend][class_name(family.kind, dims)]
+                cls = CLASSES[backend][family.class_name(dims)]
                 assert issubclass(cls, getattr(nn, cls.__name__)) and cls._function is function
                 assert ops.backend(backend).functions[name] is function
     assert set(LAYER_CLASS_NAMES) == set(CLASSES["custom"])
@@ -89,3 +88,5 @@ def test_a_backend_without_a_class_or_function_says_so(monkeypatch):
 def test_a_family_offers_only_what_it_lists():
     family = LayerFamily("max_pool", {"custom": {2: ops.max_pool2d}}, {"*": object})
     assert family.mixin("python") is object and family.functions.get("python") is None
+    assert family.class_name(2) == "MaxPool2d"
+    assert LayerFamily("lp_pool", {}, {}, class_stem="LPPool").class_name(1) == "LPPool1d"

@@ -22,7 +22,9 @@ class _ConvDtypes(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         name = str(func.overloadpacket)
-        if name.startswith("convlab.") or name in ("aten.convolution", "aten.conv2d"):
+        # (Ops with a tensor first: convlab.conv2d_gradient_algorithms takes a name.)
+        if (name.startswith("convlab.") or name in ("aten.convolution", "aten.conv2d")) and \
+                isinstance(args[0], torch.Tensor):
             self.seen[(name, args[0].dtype)] += 1
         return func(*args, **(kwargs or {}))
 
