@@ -72,7 +72,10 @@ def test_forward_and_gradients_match_torch(algorithm, name, dtype, device):
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_gradcheck_and_opcheck(algorithm, device):
-    x, w, b, args = make_case("pad1" if algorithm == "winograd" else "mixed_a", torch.float64, device)
+    # The most general case the algorithm can do: groups, stride and dilation where it can.
+    x, w, b, args = next(case for case in (make_case(name, torch.float64, device)
+                                           for name in ("mixed_a", "pad1", *VARIANTS))
+                         if can_do(algorithm, case[0], case[1], case[3]))
     x, w, b = (t[:2].detach().requires_grad_() for t in (x, w, b))
     if args["groups"] > 1:  # two filters, one per group
         w = w.detach()[:2].requires_grad_()
