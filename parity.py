@@ -2,30 +2,17 @@
 python parity.py model=lenet data.root=../shared/data trainer.max_epochs=3
 python parity.py 'parity.backends=[custom,python]' ..."""
 
-import hydra
-from omegaconf import DictConfig
-
-from training import config_setup
-from training.cli import run_hydra_main
-
-config_setup.register()
+from training.cli import entry_point
 
 
-@hydra.main(version_base="1.3", config_path="configs", config_name="parity")
-def main(cfg: DictConfig) -> None:
-    # Imported after Hydra has checked the config (see train.py).
-    from training.console import quiet
-    from training.errors import UserError
-    from training.parity import run_parity
+@entry_point("parity")
+def main(cfg) -> None:
+    from training.parity import run_parity  # after Hydra has checked the config (see train.py)
 
-    quiet()
-    try:
-        report = run_parity(cfg)
-    except UserError as error:
-        raise SystemExit(f"convlab: {error}") from None
+    report = run_parity(cfg)
     if not report["summary"]["passed"]:
         raise SystemExit(f"parity FAILED: see {cfg.paths.output_dir}/parity.md")
 
 
 if __name__ == "__main__":
-    run_hydra_main(main)
+    main()

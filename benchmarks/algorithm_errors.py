@@ -20,6 +20,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ops  # noqa: E402
 from benchmarks.layer_shapes import conv_layers  # noqa: E402
+from training.reports import write_report  # noqa: E402
 
 ALGORITHMS = ops.CONV2D_ALGORITHMS[1:]
 
@@ -71,9 +72,6 @@ def main():
                     row[name] = [relative_error(g, e) for g, e in zip(got, want)]
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "algorithm_errors.json").write_text(json.dumps(rows, indent=2))
     columns = ["native", *ALGORITHMS]
     lines = [f"Max relative error vs float64 on {args.device} (forward / grad_input / grad_weight), "
              f"torch {torch.__version__}", "",
@@ -81,8 +79,9 @@ def main():
     for r in rows:
         cells = ["—" if r[c] is None else " / ".join(f"{e:.1e}" for e in r[c]) for c in columns]
         lines.append(f"| {r['layer']} | {r['dtype']} | " + " | ".join(cells) + " |")
-    (out / "algorithm_errors.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    text = "\n".join(lines) + "\n"
+    write_report(Path(args.out), "algorithm_errors", rows, text)
+    print(text, end="")
 
 
 if __name__ == "__main__":

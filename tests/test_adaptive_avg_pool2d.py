@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 import ops
-from tests.reference import DEVICES, assert_matches_reference
+from tests.compare import DEVICES, assert_matches_reference
 
 # Input is 11 x 9: sizes that divide it, that don't, larger than it, and None (keep).
 OUTPUT_SIZES = [1, (1, 3), 3, (4, 5), (5, 4), (7, 7), (11, 9), (13, 10), (None, 4), (6, None)]

@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 import ops
-from tests.reference import DEVICES, assert_matches_reference
+from tests.compare import DEVICES, assert_matches_reference
 
 CASES = {
     "k2": dict(kernel_size=2),

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 import ops
 from ops.layer_functions import FUNCTIONAL_NAMES, LAYER_FUNCTIONS
-from tests.reference import assert_matches_reference
+from tests.compare import assert_matches_reference
 from training.op_counter import counting_layer_ops
 
 DOUBLE = dict(dtype=torch.float64)

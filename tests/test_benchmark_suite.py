@@ -1,6 +1,7 @@
-"""The benchmark suite's machinery (benchmarks/suite.py) on tiny shapes with one round of
-minimal measurements: it runs, and writes results.json, results.md and results.png with the
-expected keys. No timing is asserted: the numbers of a shared CI machine mean nothing here."""
+"""The benchmark suite's machinery (benchmarks/suite.py and its modules) on tiny shapes with
+one round of minimal measurements: it runs, and writes results.json, results.md and
+results.png with the expected keys. No timing is asserted: the numbers of a shared CI machine
+mean nothing here."""
 
 import json
 
@@ -8,6 +9,8 @@ import pytest
 
 from benchmarks import suite
 from benchmarks.layer_shapes import ConvLayer, PoolLayer, conv_layers, pool_layers
+from benchmarks.memory import cpu_peak_bytes
+from benchmarks.train_step import TrainStep
 
 @pytest.fixture(autouse=True)
 def one_thread():
@@ -89,9 +92,9 @@ def test_peak_memory_sees_convlab_workspaces():
 
     model = torch.nn.Sequential(ops.Conv2d(16, 16, 3, padding=1, algorithm="im2col"),
                                 torch.nn.Flatten(), torch.nn.Linear(16 * 16 * 16, 10))
-    step = suite.TrainStep(model, torch.randn(4, 16, 16, 16), torch.tensor([0, 1, 2, 3]), "fp32")
+    step = TrainStep(model, torch.randn(4, 16, 16, 16), torch.tensor([0, 1, 2, 3]), "fp32")
     step()  # allocates the momentum buffers
-    peak = suite.cpu_peak_bytes(step)
+    peak = cpu_peak_bytes(step)
     columns = 4 * (16 * 9) * (16 * 16) * 4  # batch x (C*kh*kw) x (H*W) float32
     assert peak >= step.resident_bytes() + columns
 

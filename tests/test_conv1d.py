@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 import ops
 from ops import python_functional as P
-from tests.reference import DEVICES, assert_matches_reference
+from tests.compare import DEVICES, assert_matches_reference
 
 BASE = dict(batch=2, in_channels=4, out_channels=6, length=13, kernel=3, stride=1, padding=0,
             dilation=1, groups=1, bias=True)

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 import ops
-from tests.reference import DEVICES, assert_matches_reference
+from tests.compare import DEVICES, assert_matches_reference
 
 BASE = dict(batch=2, in_channels=4, out_channels=6, size=(9, 11), kernel=(3, 3), stride=1,
             padding=0, dilation=1, groups=1, bias=True)

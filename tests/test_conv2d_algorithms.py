@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 import ops
 from ops.frontend import pair
-from tests.reference import DEVICES, TOLERANCES, assert_matches_reference
+from tests.compare import DEVICES, TOLERANCES, assert_matches_reference
 from tests.test_conv2d import VARIANTS, make_case
 
 ALGORITHMS = ops.CONV2D_ALGORITHMS[1:]

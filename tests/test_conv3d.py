@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 import ops
 from ops import python_functional as P
-from tests.reference import DEVICES, assert_matches_reference
+from tests.compare import DEVICES, assert_matches_reference
 from training.op_counter import counting_layer_ops
 
 BASE = dict(batch=2, in_channels=4, out_channels=6, size=(6, 7, 5), kernel=(3, 3, 3), stride=1,

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 import ops
-from tests.reference import TOLERANCES
+from tests.compare import TOLERANCES
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU visible to torch")
 

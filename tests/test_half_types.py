@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 import ops
-from tests.reference import DEVICES, TOLERANCES, assert_matches_reference
+from tests.compare import DEVICES, TOLERANCES, assert_matches_reference
 
 HALF = [torch.float16, torch.bfloat16]
 CALLS = {

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 import ops
 from ops import python_functional as P
-from tests.reference import DEVICES, assert_matches_reference
+from tests.compare import DEVICES, assert_matches_reference
 
 MAX_CASES = {
     "k2": dict(kernel_size=2),

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 import ops
 from ops import python_functional as P
-from tests.reference import assert_matches_reference
+from tests.compare import assert_matches_reference
 from training.op_counter import backend_check, count_layer_ops, counting_layer_ops
 
 DOUBLE = torch.float64

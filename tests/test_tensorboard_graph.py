@@ -6,8 +6,8 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from models import build_model
-from training.classifier import Classifier
 from training.run import train
+from training.tensorboard_extras import log_graph
 
 TINY_FIT = ["data=fake", "trainer.accelerator=cpu", "trainer.enable_progress_bar=false",
             "data.batch_size=16", "data.train_size=32", "data.test_size=16",
@@ -32,18 +32,15 @@ def test_the_graph_shows_the_backends_ops(compose_config, tmp_path, op, conv):
 def test_tracing_leaves_batch_norm_and_training_mode_alone():
     model = build_model("resnet18", backend="custom", width=0.125).train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    classifier = Classifier(model, 10, torch.optim.SGD, {"name": "none"},
-                            example_input=torch.randn(2, 3, 32, 32))
 
-    class Writer:  # what _log_graph needs of a TensorBoard writer
+    class Writer:  # what log_graph needs of a TensorBoard writer
         graphs = 0
 
         def add_graph(self, module, example):
             module(example)
             Writer.graphs += 1
 
-    classifier._tensorboards = lambda: [Writer()]
-    classifier._log_graph()
+    log_graph([Writer()], model, torch.randn(2, 3, 32, 32), functional_backend=None)
     assert Writer.graphs == 1 and model.training
     for key, value in model.state_dict().items():
         assert torch.equal(value, before[key]), key

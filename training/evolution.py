@@ -5,7 +5,6 @@ multiply-adds per image, training time per epoch, test accuracy and the backends
 written as evolution.json, evolution.md and evolution.png."""
 
 import copy
-import json
 import os
 import platform
 import time
@@ -20,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from .config_checks import check_config
 from .errors import UserError
 from .parity import checked_backends, train_one, twin_models
+from .reports import write_report
 from .run import build_data, set_benchmark
 
 TITLES = {"lenet": "LeNet-5", "alexnet": "AlexNet", "vgg11": "VGG-11", "vgg13": "VGG-13",
@@ -201,12 +201,6 @@ def plot(report: dict, path: Path) -> None:
     figure.savefig(path, dpi=100)
 
 
-def _write(report: dict, output_dir: Path) -> None:
-    (output_dir / "evolution.json").write_text(json.dumps(report, indent=2))
-    (output_dir / "evolution.md").write_text(markdown(report))
-    plot(report, output_dir / "evolution.png")
-
-
 def run_evolution(cfg: DictConfig) -> dict:
     """Train every model of cfg.evolution.models on both cfg.evolution.backends and write
     evolution.json, evolution.md and evolution.png into cfg.paths.output_dir (rewritten after
@@ -236,6 +230,7 @@ def run_evolution(cfg: DictConfig) -> dict:
                                if run["backend_problem"]]
         report["sizing"] = _sizing(cfg, data, list(runs.values()))
         report["wall_seconds"] = time.perf_counter() - started
-        _write(report, output_dir)
-        print(markdown(report), flush=True)
+        text = markdown(report)
+        write_report(output_dir, "evolution", report, text, lambda path: plot(report, path))
+        print(text, flush=True)
     return report

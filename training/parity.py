@@ -2,7 +2,6 @@
 torch's layers and convlab's), from one initialisation, with the same seed and data order; a
 JSON/Markdown/PNG report and a verdict."""
 
-import json
 import math
 import statistics
 import time
@@ -18,6 +17,7 @@ import ops
 from .config_checks import check_config
 from .errors import UserError
 from .op_counter import backend_check, count_layer_ops
+from .reports import write_report
 from .run import build_data_and_model, make_classifier, make_trainer, model_for, set_benchmark
 
 class EpochHistory(Callback):
@@ -175,7 +175,7 @@ def _plot(runs, path: Path, first: str) -> None:
 
 def run_parity(cfg: DictConfig) -> dict:
     """Train every seed with both of cfg.parity.backends and write parity.json, parity.md and
-    parity.png into cfg.paths.output_dir. Returns the report."""
+    parity.png into cfg.paths.output_dir (rewritten after every seed). Returns the report."""
     check_config(cfg)
     backends = checked_backends(cfg.parity.backends)
     output_dir = Path(cfg.paths.output_dir)
@@ -192,8 +192,8 @@ def run_parity(cfg: DictConfig) -> dict:
         summary = summarise(runs, cfg.parity.tolerance, backends)
         report = {"config": OmegaConf.to_container(cfg, resolve=True), "runs": runs,
                   "summary": summary}
-        (output_dir / "parity.json").write_text(json.dumps(report, indent=2))
-        (output_dir / "parity.md").write_text(_markdown(cfg, runs, summary))
-    _plot(runs, output_dir / "parity.png", backends[0])
-    print(_markdown(cfg, runs, summary))
+        text = _markdown(cfg, runs, summary)
+        write_report(output_dir, "parity", report, text,
+                     lambda path: _plot(runs, path, backends[0]))
+    print(text)
     return report

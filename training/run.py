@@ -23,6 +23,7 @@ from .console import EpochLines, wants_progress_bar
 from .errors import UserError
 from .ranks import rank_digests
 from .run_folder import FirstStep, removed_on_early_failure
+from .tensorboard_extras import TensorBoardExtras
 
 
 def build_data(cfg: DictConfig):
@@ -97,26 +98,23 @@ def run_params(cfg: DictConfig, backend: str | None = None) -> dict:
 
 def make_classifier(cfg: DictConfig, model, data, backend: str | None = None) -> Classifier:
     backend = backend or cfg.op.backend
-    # Two images: batch norm in training mode needs more than one value per channel.
-    example = torch.zeros(2, data.in_channels, data.image_size, data.image_size)
     return Classifier(model, data.num_classes, instantiate(cfg.optimizer),
                       OmegaConf.to_container(cfg.scheduler), run_params(cfg, backend),
-                      functional_backend=backend if cfg.op.functional else None,
-                      example_input=example)
+                      functional_backend=backend if cfg.op.functional else None)
 
 
 def make_trainer(cfg: DictConfig, output_dir: Path, callbacks=(),
                  logger_overrides: dict | None = None) -> L.Trainer:
-    """cfg.trainer with cfg.logger, extra `callbacks`, and checkpoints under
-    output_dir/checkpoints (best by val/acc; last, every cfg.checkpoint_every_n_steps steps and
-    at every epoch's end). The progress bar shows on a terminal only; otherwise each epoch
-    prints one line."""
+    """cfg.trainer with cfg.logger, extra `callbacks`, TensorBoard's graph, filters, confusion
+    matrix and HParams (TensorBoardExtras), and checkpoints under output_dir/checkpoints (best
+    by val/acc; last, every cfg.checkpoint_every_n_steps steps and at every epoch's end). The
+    progress bar shows on a terminal only; otherwise each epoch prints one line."""
     checkpoints = checkpoint_callbacks(output_dir / "checkpoints", cfg.checkpoint_every_n_steps)
     logger = instantiate(cfg.logger, **(logger_overrides or {}))
     bar = wants_progress_bar(cfg.trainer.enable_progress_bar)
     console = [] if bar else [EpochLines()]
     return instantiate(cfg.trainer, logger=logger, enable_progress_bar=bar,
-                       callbacks=[*callbacks, *console, *checkpoints])
+                       callbacks=[*callbacks, *console, TensorBoardExtras(), *checkpoints])
 
 
 def _checked_checkpoint(path) -> str | None:

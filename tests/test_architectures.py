@@ -1,24 +1,15 @@
+"""The models' architectures, family by family: the sizes every model takes (MNIST and CIFAR
+with the CIFAR stem, ImageNet's 224 px with global average pooling), LeNet-5's paper layout,
+VGG's batch-norm and width switches, GoogLeNet's nine Inception modules of the paper's
+widths, and ResNet-18/34's depth and projection shortcuts."""
+
 import pytest
 import torch
 import torch.nn as nn
 
-import ops
 from models import MODEL_NAMES, build_model
-
-CONV_AND_POOL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
-
-
-def conv_and_pool_layers(model):
-    return [m for m in model.modules() if isinstance(m, CONV_AND_POOL)]
-
-
-@pytest.mark.parametrize("backend", ops.BACKENDS)
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_every_conv_and_pool_layer_comes_from_the_backend(name, backend):
-    model = build_model(name, backend=backend, num_classes=10, in_channels=3, image_size=32)
-    found = conv_and_pool_layers(model)
-    assert found
-    assert all(type(m) in ops.backend(backend).layer_classes() for m in found)
+from models.googlenet import Inception
+from models.resnet import BasicBlock
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -56,28 +47,20 @@ def test_batch_norm_and_width_switches():
     assert not any(isinstance(m, nn.BatchNorm2d) for m in plain.modules())
 
 
-def test_bad_choices_raise_clear_errors():
-    with pytest.raises(ValueError, match="model must be one of"):
-        build_model("resnet50")
-    with pytest.raises(ValueError, match="backend must be one of"):
-        build_model("lenet", backend="cudnn")
-    with pytest.raises(ValueError, match="resize"):
-        build_model("vgg11", image_size=48)
-    with pytest.raises(ValueError, match="activation"):
-        build_model("lenet", activation="gelu")
+def test_googlenet_has_nine_inception_modules_of_the_paper_widths():
+    model = build_model("googlenet", backend="custom", num_classes=10)
+    modules = [m for m in model.modules() if isinstance(m, Inception)]
+    # Output channels of 3a ... 5b (Szegedy et al., table 1).
+    assert [m.out_channels for m in modules] == [256, 480, 512, 512, 512, 528, 832, 832, 1024]
+    assert isinstance(model[-4], nn.AdaptiveAvgPool2d) and model[-1].in_features == 1024
 
 
-def test_custom_layers_are_the_ops_modules():
-    assert ops.backend("custom").Conv2d is ops.Conv2d
-    assert ops.backend("native").MaxPool2d is nn.MaxPool2d
-
-
-def test_no_model_file_names_a_backend():
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parent.parent / "models"
-    for path in folder.glob("*.py"):
-        if path.name == "__init__.py":
-            continue
-        text = path.read_text()
-        assert "import ops" not in text and "custom" not in text and "native" not in text, path
+@pytest.mark.parametrize("name,blocks", [("resnet18", 8), ("resnet34", 16)])
+def test_resnet_depth_and_projection_shortcuts(name, blocks):
+    model = build_model(name, backend="custom", width=0.25)
+    found = [m for m in model.modules() if isinstance(m, BasicBlock)]
+    assert len(found) == blocks
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    # Every block's two convs, the stem, and one 1x1 projection where each later stage starts.
+    assert len(convs) == 2 * blocks + 1 + 3
+    assert convs[0].out_channels == 16 and model[-1].in_features == 128  # width 0.25
