@@ -46,7 +46,7 @@ def test_tensorboard_events_hold_the_documented_tags(compose_config, tmp_path):
 
 def test_resume_continues_from_the_saved_epoch(compose_config, tmp_path):
     # An epoch-wise schedule extends; one-cycle and cosine are fixed to their first run's
-    # length (tests/test_first_hour.py).
+    # length (tests/test_schedules.py).
     fit = (*TINY_FIT, "scheduler=step", "trainer.log_every_n_steps=1")
     train(compose_config(*fit))
     last = tmp_path / "checkpoints" / "last.ckpt"
