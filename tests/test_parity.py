@@ -136,8 +136,8 @@ def test_lenet_accuracy_parity_on_mnist(compose_config, data_root, tmp_path):
 
 def test_vgg11_accuracy_parity_on_cifar(compose_config, data_root):
     # Two seeds: after 2 epochs one seed's custom - native differences spread over about two
-    # points from summation order alone (2026-11-27, kernels of this commit: seed 0 1.90 apart,
-    # seed 1 +0.02, seed 2 +0.63), more than the tolerance; the mean of two halves the noise.
+    # points from summation order alone (measured: seed 0 1.90 apart, seed 1 +0.02, seed 2
+    # +0.63), more than the tolerance; the mean of two halves the noise.
     report = run_parity(parity_config(
         compose_config, data_root, "imagefolder", "model=vgg11", "model.width=0.25",
         "trainer.max_epochs=2", "parity.tolerance=1.5", "parity.seeds=[0,1]"))
