@@ -87,11 +87,36 @@ def native_isa() -> str | None:
     return hashlib.sha256(macros.stdout.encode()).hexdigest()[:10]
 
 
+# CONVLAB_SANITIZE=address,undefined (scripts/sanitize.sh): the CPU kernels built with
+# AddressSanitizer and UndefinedBehaviorSanitizer, at -O1 instead of -O3 (compile and link), in
+# their own build folder, plus a test-only op that reads out of bounds on purpose
+# (tests/test_sanitizer.py). The library then needs the sanitizer runtimes preloaded.
+SANITIZE_SETTINGS = ("address,undefined",)
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-O1", "-g", "-fno-omit-frame-pointer",
+                  "-fno-sanitize-recover=all"]
+SANITIZER_PROBE = ROOT / "tests" / "sanitizer" / "out_of_bounds_read.cpp"
+
+
+def sanitize_requested() -> bool:
+    """Whether ``CONVLAB_SANITIZE`` asks for the sanitizer build (unset or empty: no)."""
+    setting = os.environ.get("CONVLAB_SANITIZE", "")
+    if setting and setting not in SANITIZE_SETTINGS:
+        raise ExtensionBuildError(
+            f"CONVLAB_SANITIZE must be {' or '.join(map(repr, SANITIZE_SETTINGS))} (or unset), "
+            f"got {setting!r}")
+    if setting and os.environ.get("CONVLAB_CUDA") == "1":
+        raise ExtensionBuildError(
+            "CONVLAB_SANITIZE builds the CPU kernels only: unset CONVLAB_CUDA or set it to 0")
+    return bool(setting)
+
+
 def build_directory(with_cuda: bool) -> Path:
     base = Path(os.environ.get("CONVLAB_BUILD_DIR", ROOT / "build"))
     flavour = "cuda" if with_cuda else "cpu"
     isa = native_isa()
     path = base / f"torch-{torch.__version__}-{flavour}-{f'native-{isa}' if isa else 'generic'}"
+    if sanitize_requested():
+        path = path.with_name(path.name + "-sanitize")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -159,12 +184,15 @@ def _announce_build(directory: Path, with_cuda: bool, jobs: int) -> None:
 
 def load_extension() -> str:
     """Compile (if needed) and load the extension; returns the path of the loaded library."""
-    with_cuda = cuda_requested()
+    sanitize = sanitize_requested()
+    with_cuda = not sanitize and cuda_requested()
     _check_toolchain(with_cuda)
     # -fopenmp: without it ATen's parallel_for compiles to a serial loop in the extension
     # (ATen/Parallel-inl.h), so every convlab CPU kernel would run on one core. The OpenMP
     # runtime is the one torch already loaded (same soname, libgomp.so.1).
     cflags, ldflags, cuda_flags = ["-O3", "-fopenmp"], ["-fopenmp"], ["-O3"]
+    if sanitize:
+        cflags, ldflags = SANITIZE_FLAGS + ["-fopenmp"], SANITIZE_FLAGS + ["-fopenmp"]
     if native_isa():
         cflags.append("-march=native")
     if with_cuda:
@@ -182,7 +210,7 @@ def load_extension() -> str:
     try:
         return cpp_extension.load(
             name=name,
-            sources=sources(with_cuda),
+            sources=sources(with_cuda) + ([str(SANITIZER_PROBE)] if sanitize else []),
             extra_cflags=cflags,
             extra_cuda_cflags=cuda_flags,
             extra_ldflags=ldflags,
