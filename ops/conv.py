@@ -11,6 +11,7 @@ from functools import partial
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.utils.flop_counter import conv_flop_count, register_flop_formula
 
 from . import nd
 from ._shapes import conv_output_size
@@ -117,6 +118,34 @@ def _conv2d_backward_fake(grad_output, input, weight, stride, padding, dilation,
         grad(output_mask[1], weight.shape),
         grad(output_mask[2], (weight.size(0),)),
     )
+
+
+# FLOPs: torch's own formulas for its convolution, so FlopCounterMode and Lightning's model
+# summary count convlab's conv2d (and the conv2d calls its 1-D and 3-D ops are made of) as
+# torch counts its conv.
+@register_flop_formula(torch.ops.convlab.conv2d)
+def _conv2d_flops(x_shape, w_shape, _bias, _stride, _padding, _dilation, _groups, *args,
+                  out_shape=None, **kwargs) -> int:
+    return conv_flop_count(x_shape, w_shape, out_shape, transposed=False)
+
+
+@register_flop_formula(torch.ops.convlab.conv2d_backward)
+def _conv2d_backward_flops(grad_out_shape, x_shape, w_shape, *args, out_shape=None,
+                           **kwargs) -> int:
+    # torch's conv_backward_flop for a plain convolution: grad_input is a transposed
+    # convolution of grad_output with the weight, grad_weight one of the input with grad_output.
+    output_mask = args[4]
+
+    def channels_first(shape):
+        return [shape[1], shape[0], *shape[2:]]
+
+    flops = 0
+    if output_mask[0]:
+        flops += conv_flop_count(grad_out_shape, w_shape, x_shape, transposed=True)
+    if output_mask[1]:
+        flops += conv_flop_count(channels_first(x_shape), channels_first(grad_out_shape),
+                                 channels_first(w_shape), transposed=False)
+    return flops
 
 
 # conv1d and conv3d, CompositeImplicitAutograd: made of conv2d calls, so autograd, fake tensors
