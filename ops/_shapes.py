@@ -1,5 +1,5 @@
-"""Output sizes of the convlab ops, mirroring csrc/ops/conv2d.cpp and pool2d.cpp, for the
-fake (meta) kernels that torch.compile and opcheck trace through."""
+"""Output sizes of the convlab ops, mirroring csrc/conv2d/conv2d.cpp and csrc/pool2d/pool2d.cpp,
+for the fake (meta) kernels that torch.compile and opcheck trace through."""
 
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:

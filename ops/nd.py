@@ -20,8 +20,9 @@ depth slices that fall in the padding are skipped, so they contribute nothing.
 
 Every function takes the 2-D function it builds on first, with the signature of convlab's
 2-D op (batched 4-D input, list arguments; max pooling returns values and indices), so
-convlab's registered 1-D/3-D ops (ops/_nd_ops.py) are made of convlab's 2-D ops and the python
-backend's (ops/python_functional.py) of its own 2-D autograd Functions. Arguments are checked
+convlab's registered 1-D/3-D ops (registered in each family's file: ops/conv.py,
+ops/max_pool.py, ...) are made of convlab's 2-D ops and the python backend's of its own 2-D
+autograd Functions. Arguments are checked
 here, in the N-d layer's words, before any 2-D call."""
 
 import torch
@@ -96,7 +97,7 @@ def _check_pool_input(input, dims, op):
 
 
 def _check_window(input, kernel_size, stride, padding, dilation, ceil_mode, dims, op):
-    """Sliding-window pooling arguments, as csrc/ops/pool2d.cpp checks them; returns the
+    """Sliding-window pooling arguments, as csrc/pool2d/pool2d.cpp checks them; returns the
     output sizes."""
     _check_pool_input(input, dims, op)
     kernel_size = _check_list(kernel_size, dims, op, "kernel_size", 1)
