@@ -34,7 +34,7 @@ export CONVLAB_CUDA=0 CUDA_VISIBLE_DEVICES=
 export LD_PRELOAD="${runtimes[0]}:${runtimes[1]}${LD_PRELOAD:+:$LD_PRELOAD}"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:log_path=$reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
-export CONVLAB_FUZZ_EXAMPLES=${CONVLAB_FUZZ_EXAMPLES:-60}  # 5 property tests: 300 cases
+export CONVLAB_FUZZ_EXAMPLES=${CONVLAB_FUZZ_EXAMPLES:-60}  # 4 property tests: 240 cases
 
 first_report() {
   local report

@@ -3,8 +3,8 @@ API and the modules: where torch.nn.functional computes a result, convlab's equa
 and input gradient, float64); where torch refuses, convlab raises ValueError or TypeError (a
 clear Python error, never a RuntimeError or a crash).
 
-The default run draws FUZZ_EXAMPLES (40) cases per test, 200 in all; CONVLAB_FUZZ_EXAMPLES=500
-python3 -m pytest tests/test_fuzz.py draws 2,500."""
+The default run draws EXAMPLES (40) cases per property test, 160 in all (four property
+tests); CONVLAB_FUZZ_EXAMPLES=500 python3 -m pytest tests/test_fuzz.py draws 2,000."""
 
 import os
 from collections import Counter
