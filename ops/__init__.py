@@ -22,6 +22,7 @@ from .algorithms import (  # noqa: E402
 from .backends import BACKENDS, Backend, backend  # noqa: E402
 from .conv import use_algorithm  # noqa: E402  (importing the families registers their ops)
 from .convert import convert  # noqa: E402
+from .emulation import emulated_cuda, emulated_cuda_stats, reset_emulated_cuda_stats  # noqa: E402
 from .functional import (  # noqa: E402
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -82,10 +83,13 @@ __all__ = [
     "conv2d_algorithm",
     "conv3d",
     "convert",
+    "emulated_cuda",
+    "emulated_cuda_stats",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
     "recording_algorithms",
+    "reset_emulated_cuda_stats",
     "set_benchmark",
     "set_workspace_limit",
     "use_algorithm",

@@ -27,8 +27,8 @@ std::atomic<int64_t>& limit_of(c10::string_view device) {
 
 } // namespace
 
-int64_t workspace_limit(c10::DeviceType device) {
-  return (device == c10::DeviceType::CUDA ? cuda_limit : cpu_limit).load();
+int64_t workspace_limit(KernelDevice device) {
+  return (runs_cuda_code(device) ? cuda_limit : cpu_limit).load();
 }
 
 int64_t workspace_limit_op(c10::string_view device) {

@@ -49,9 +49,10 @@ const Conv2dAlgorithm& conv2d_algorithm_named(c10::string_view name) {
   return found->second;
 }
 
-const Conv2dAlgorithm& choose_conv2d_algorithm(const Conv2dGeometry& g, c10::string_view requested) {
+const Conv2dAlgorithm& choose_conv2d_algorithm(const Conv2dGeometry& g, c10::string_view requested,
+                                               KernelDevice device) {
   if (requested == "auto") {
-    return conv2d_rule_table(g);
+    return conv2d_rule_table(g, device);
   }
   const auto& algorithm = conv2d_algorithm_named(requested);
   const auto reason = algorithm.why_not(g);
@@ -67,7 +68,7 @@ std::string conv2d_algorithm_op(
     at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups,
     c10::string_view requested) {
   const auto g = check_conv2d(input, weight, std::nullopt, stride, padding, dilation, groups);
-  return choose_conv2d_algorithm(g, requested).name;
+  return choose_conv2d_algorithm(g, requested, kernel_device(input)).name;
 }
 
 std::vector<std::string> conv2d_algorithms_op() {

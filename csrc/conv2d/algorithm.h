@@ -45,11 +45,12 @@ std::vector<const Conv2dAlgorithm*> conv2d_algorithms();
 const Conv2dAlgorithm& conv2d_algorithm_named(c10::string_view name);
 
 // The one place that decides how a convolution is computed: `requested` is an algorithm's
-// name, or "auto" for the rule table (rule_table.cpp). A named algorithm that cannot do this
-// geometry raises a ValueError saying why.
-const Conv2dAlgorithm& choose_conv2d_algorithm(const Conv2dGeometry& g, c10::string_view requested);
-// What "auto" picks (rule_table.cpp).
-const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g);
+// name, or "auto" for the rule table of the device whose kernels run (rule_table.cpp). A
+// named algorithm that cannot do this geometry raises a ValueError saying why.
+const Conv2dAlgorithm& choose_conv2d_algorithm(const Conv2dGeometry& g, c10::string_view requested,
+                                               KernelDevice device);
+// What "auto" picks on `device` (rule_table.cpp).
+const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice device);
 
 } // namespace ops
 } // namespace convlab

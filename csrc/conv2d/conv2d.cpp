@@ -114,8 +114,9 @@ at::Tensor conv2d_op(
     c10::string_view algorithm) {
   const auto g = check_conv2d(input, weight, bias, stride, padding, dilation, groups);
   const at::DeviceGuard device_guard(input.device());
-  const auto& device = conv2d_device_kernels().on(input.device().type());
-  return choose_conv2d_algorithm(g, algorithm).forward(input, weight, bias, g, device);
+  const KernelDevice device = kernel_device(input);
+  return choose_conv2d_algorithm(g, algorithm, device)
+      .forward(input, weight, bias, g, conv2d_device_kernels().on(device));
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_op(
@@ -131,9 +132,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_op(
   const auto g =
       check_conv2d_backward(grad_output, input, weight, stride, padding, dilation, groups);
   const at::DeviceGuard device_guard(input.device());
-  const auto& device = conv2d_device_kernels().on(input.device().type());
-  return choose_conv2d_algorithm(g, algorithm).backward(grad_output, input, weight, g,
-                                                        output_mask, device);
+  const KernelDevice device = kernel_device(input);
+  return choose_conv2d_algorithm(g, algorithm, device)
+      .backward(grad_output, input, weight, g, output_mask, conv2d_device_kernels().on(device));
 }
 
 } // namespace
@@ -156,13 +157,13 @@ TORCH_LIBRARY_FRAGMENT(convlab, m) {
       "str algorithm=\"auto\") -> (Tensor, Tensor, Tensor)");
 }
 
+// One entry for both devices; a CPU-only build has no CUDA kernels in its tables and says so.
 TORCH_LIBRARY_IMPL(convlab, CPU, m) {
   m.impl("conv2d", &conv2d_op);
   m.impl("conv2d_backward", &conv2d_backward_op);
 }
 
-// The CUDA build registers the same entries for CUDA (cuda/conv2d_cuda.cpp).
-void register_conv2d_cuda(torch::Library& m) {
+TORCH_LIBRARY_IMPL(convlab, CUDA, m) {
   m.impl("conv2d", &conv2d_op);
   m.impl("conv2d_backward", &conv2d_backward_op);
 }
@@ -170,7 +171,7 @@ void register_conv2d_cuda(torch::Library& m) {
 int64_t samples_per_chunk(const Conv2dGeometry& g, int64_t workspace_per_sample,
                           const at::Tensor& input) {
   const int64_t per_sample = std::max<int64_t>(1, workspace_per_sample);
-  const int64_t limit = workspace_limit(input.device().type());
+  const int64_t limit = workspace_limit(kernel_device(input));
   return std::max<int64_t>(1, std::min(g.batch, limit / per_sample));
 }
 

@@ -62,11 +62,8 @@ struct Conv2dDeviceKernels {
   void (*bmm)(const at::Tensor& a, const at::Tensor& b, at::Tensor& out, bool accumulate);
 };
 
-// Filled by conv2d/im2col/cpu and conv2d/im2col/cuda.
+// Filled by conv2d/im2col/cpu, cuda and emulated.
 DeviceTable<Conv2dDeviceKernels>& conv2d_device_kernels();
-
-// conv2d.cpp's op entries, for the CUDA build's registration (cuda/conv2d_cuda.cpp).
-void register_conv2d_cuda(torch::Library& m);
 
 // Samples per chunk of the batch when each sample needs `workspace_per_sample` elements of
 // lowered data: as many as fit the workspace limit of `input`'s device (workspace.h), at

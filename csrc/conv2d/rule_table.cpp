@@ -1,12 +1,16 @@
-// The rule table behind "auto", read off the benchmark suite's per-layer tables on this
-// project's CPU (python3 -m benchmarks.suite --full; README, "Choosing an algorithm"). The GPU
-// uses it too until it is measured there.
+// The rule tables behind "auto", one per device, each read off measurements on that device.
+// CPU (this project's CPUs: python3 -m benchmarks.suite --full; README, "Choosing an
+// algorithm"):
 // - Winograd for 3x3 kernels with stride 1 and dilation 1 when its 36 GEMMs are deep and wide
 //   enough to pay for the transforms: at least 16 input channels per group, outputs of at
 //   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where
 //   the GEMMs need more columns).
 // - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and VGG.
 // - Direct and FFT never win here: they are the readable reference and the lecture's third way.
+// GPU (and its emulation, which must choose as a GPU does): not measured yet, so im2col
+// everywhere, the one algorithm whose GPU work is cuBLAS's. The CPU's Winograd thresholds do
+// not carry over: on a GPU Winograd keeps float32 buffers for half inputs (no tensor cores
+// under autocast) and amplifies TF32's rounding, which is on by default for convolutions.
 #include <algorithm>
 
 #include "conv2d/algorithm.h"
@@ -23,7 +27,10 @@ constexpr int64_t kWinogradDeepChannels = 256;
 constexpr int64_t kWinogradMinTilesDeep = 128;
 } // namespace
 
-const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g) {
+const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice device) {
+  if (runs_cuda_code(device)) {
+    return conv2d_algorithm_named("im2col");
+  }
   const auto& winograd = conv2d_algorithm_named("winograd");
   const int64_t tiles = g.batch * winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
   const int64_t min_tiles = g.in_channels_per_group() >= kWinogradDeepChannels

@@ -1,5 +1,6 @@
 #include "pool2d/adaptive_avg_pool2d.h"
 
+#include <ATen/DeviceGuard.h>
 #include <torch/library.h>
 
 #include "common/checks.h"
@@ -31,9 +32,42 @@ Pool2dGeometry check_adaptive_avg_pool2d_backward(
   return g;
 }
 
+DeviceTable<WindowAverageKernels>& adaptive_avg_pool2d_kernels() {
+  static DeviceTable<WindowAverageKernels> table("adaptive_avg_pool2d");
+  return table;
+}
+
+namespace {
+
+// The ops on every device: checks, the device guard, then the device's kernels.
+at::Tensor adaptive_avg_pool2d_op(const at::Tensor& input, at::IntArrayRef output_size) {
+  const auto g = check_adaptive_avg_pool2d(input, output_size);
+  const at::DeviceGuard device_guard(input.device());
+  return adaptive_avg_pool2d_kernels().on(kernel_device(input)).forward(input.contiguous(), g);
+}
+
+at::Tensor adaptive_avg_pool2d_backward_op(const at::Tensor& grad_output, const at::Tensor& input) {
+  const auto g = check_adaptive_avg_pool2d_backward(grad_output, input);
+  const at::DeviceGuard device_guard(input.device());
+  return adaptive_avg_pool2d_kernels().on(kernel_device(input))
+      .backward(grad_output.contiguous(), g);
+}
+
+} // namespace
+
 TORCH_LIBRARY_FRAGMENT(convlab, m) {
   m.def("adaptive_avg_pool2d(Tensor input, int[2] output_size) -> Tensor");
   m.def("adaptive_avg_pool2d_backward(Tensor grad_output, Tensor input) -> Tensor");
+}
+
+TORCH_LIBRARY_IMPL(convlab, CPU, m) {
+  m.impl("adaptive_avg_pool2d", &adaptive_avg_pool2d_op);
+  m.impl("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward_op);
+}
+
+TORCH_LIBRARY_IMPL(convlab, CUDA, m) {
+  m.impl("adaptive_avg_pool2d", &adaptive_avg_pool2d_op);
+  m.impl("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward_op);
 }
 
 } // namespace ops

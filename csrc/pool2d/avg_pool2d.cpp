@@ -1,5 +1,6 @@
 #include "pool2d/avg_pool2d.h"
 
+#include <ATen/DeviceGuard.h>
 #include <torch/library.h>
 
 #include "common/checks.h"
@@ -22,6 +23,37 @@ Pool2dGeometry check_avg_pool2d(
   return g;
 }
 
+DeviceTable<WindowAverageKernels>& avg_pool2d_kernels() {
+  static DeviceTable<WindowAverageKernels> table("avg_pool2d");
+  return table;
+}
+
+namespace {
+
+// The ops on every device: checks, the device guard, then the device's kernels.
+at::Tensor avg_pool2d_op(
+    const at::Tensor& input, at::IntArrayRef kernel_size, at::IntArrayRef stride,
+    at::IntArrayRef padding, bool ceil_mode, bool count_include_pad,
+    std::optional<int64_t> divisor_override) {
+  const auto g = check_avg_pool2d(
+      input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
+  const at::DeviceGuard device_guard(input.device());
+  return avg_pool2d_kernels().on(kernel_device(input)).forward(input.contiguous(), g);
+}
+
+at::Tensor avg_pool2d_backward_op(
+    const at::Tensor& grad_output, const at::Tensor& input, at::IntArrayRef kernel_size,
+    at::IntArrayRef stride, at::IntArrayRef padding, bool ceil_mode, bool count_include_pad,
+    std::optional<int64_t> divisor_override) {
+  const auto g = check_avg_pool2d(
+      input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
+  check_pool2d_grad_output(grad_output, input, g, "convlab.avg_pool2d_backward");
+  const at::DeviceGuard device_guard(input.device());
+  return avg_pool2d_kernels().on(kernel_device(input)).backward(grad_output.contiguous(), g);
+}
+
+} // namespace
+
 TORCH_LIBRARY_FRAGMENT(convlab, m) {
   m.def(
       "avg_pool2d(Tensor input, int[2] kernel_size, int[2] stride, int[2] padding, "
@@ -29,6 +61,16 @@ TORCH_LIBRARY_FRAGMENT(convlab, m) {
   m.def(
       "avg_pool2d_backward(Tensor grad_output, Tensor input, int[2] kernel_size, int[2] stride, "
       "int[2] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor");
+}
+
+TORCH_LIBRARY_IMPL(convlab, CPU, m) {
+  m.impl("avg_pool2d", &avg_pool2d_op);
+  m.impl("avg_pool2d_backward", &avg_pool2d_backward_op);
+}
+
+TORCH_LIBRARY_IMPL(convlab, CUDA, m) {
+  m.impl("avg_pool2d", &avg_pool2d_op);
+  m.impl("avg_pool2d_backward", &avg_pool2d_backward_op);
 }
 
 } // namespace ops

@@ -11,6 +11,9 @@ Pool2dGeometry check_avg_pool2d(
     at::IntArrayRef padding, bool ceil_mode, bool count_include_pad,
     std::optional<int64_t> divisor_override);
 
+// Filled by cpu/, cuda/ and emulated/ avg_pool2d files.
+DeviceTable<WindowAverageKernels>& avg_pool2d_kernels();
+
 C10_HOST_DEVICE inline AvgWindow avg_pool_window(const Pool2dGeometry& g, int64_t oh, int64_t ow) {
   int64_t h0 = oh * g.stride_h - g.pad_h;
   int64_t w0 = ow * g.stride_w - g.pad_w;
@@ -32,6 +35,10 @@ C10_HOST_DEVICE inline AvgWindow avg_pool_window(const Pool2dGeometry& g, int64_
 // serve both avg_pool2d and adaptive_avg_pool2d. Each also names the outputs whose window may
 // hold an input row or column (a superset: the backward checks each window).
 struct SlidingWindow {
+  // The names its GPU kernels are counted under (common/emulated/launch.h).
+  static constexpr const char* kForwardKernel = "avg_pool2d";
+  static constexpr const char* kBackwardKernel = "avg_pool2d_backward";
+
   C10_HOST_DEVICE AvgWindow operator()(const Pool2dGeometry& g, int64_t oh, int64_t ow) const {
     return avg_pool_window(g, oh, ow);
   }

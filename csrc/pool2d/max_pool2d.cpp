@@ -1,5 +1,6 @@
 #include "pool2d/max_pool2d.h"
 
+#include <ATen/DeviceGuard.h>
 #include <torch/library.h>
 
 #include "common/checks.h"
@@ -58,6 +59,35 @@ Pool2dGeometry check_max_pool2d_backward(
   return g;
 }
 
+DeviceTable<MaxPool2dKernels>& max_pool2d_kernels() {
+  static DeviceTable<MaxPool2dKernels> table("max_pool2d");
+  return table;
+}
+
+namespace {
+
+// The ops on every device: checks, the device guard, then the device's kernels.
+std::tuple<at::Tensor, at::Tensor> max_pool2d_op(
+    const at::Tensor& input, at::IntArrayRef kernel_size, at::IntArrayRef stride,
+    at::IntArrayRef padding, at::IntArrayRef dilation, bool ceil_mode) {
+  const auto g = check_max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode);
+  const at::DeviceGuard device_guard(input.device());
+  return max_pool2d_kernels().on(kernel_device(input)).forward(input.contiguous(), g);
+}
+
+at::Tensor max_pool2d_backward_op(
+    const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& indices,
+    at::IntArrayRef kernel_size, at::IntArrayRef stride, at::IntArrayRef padding,
+    at::IntArrayRef dilation, bool ceil_mode) {
+  const auto g = check_max_pool2d_backward(
+      grad_output, input, indices, kernel_size, stride, padding, dilation, ceil_mode);
+  const at::DeviceGuard device_guard(input.device());
+  return max_pool2d_kernels().on(kernel_device(input))
+      .backward(grad_output.contiguous(), indices.contiguous(), g);
+}
+
+} // namespace
+
 TORCH_LIBRARY_FRAGMENT(convlab, m) {
   m.def(
       "max_pool2d(Tensor input, int[2] kernel_size, int[2] stride, int[2] padding, "
@@ -67,6 +97,16 @@ TORCH_LIBRARY_FRAGMENT(convlab, m) {
   m.def(
       "max_pool2d_backward(Tensor grad_output, Tensor input, Tensor indices, int[2] kernel_size, "
       "int[2] stride, int[2] padding, int[2] dilation, bool ceil_mode) -> Tensor");
+}
+
+TORCH_LIBRARY_IMPL(convlab, CPU, m) {
+  m.impl("max_pool2d", &max_pool2d_op);
+  m.impl("max_pool2d_backward", &max_pool2d_backward_op);
+}
+
+TORCH_LIBRARY_IMPL(convlab, CUDA, m) {
+  m.impl("max_pool2d", &max_pool2d_op);
+  m.impl("max_pool2d_backward", &max_pool2d_backward_op);
 }
 
 } // namespace ops

@@ -8,6 +8,7 @@
 
 #include <limits>
 
+#include "common/device_table.h"
 #include "pool2d/pool2d.h"
 
 namespace convlab {
@@ -20,6 +21,17 @@ Pool2dGeometry check_max_pool2d_backward(
     const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& indices,
     at::IntArrayRef kernel_size, at::IntArrayRef stride, at::IntArrayRef padding,
     at::IntArrayRef dilation, bool ceil_mode);
+
+// max_pool2d's loops per device, on contiguous tensors: the output and its arg-max indices;
+// the gradient of the input from grad_output and those indices.
+struct MaxPool2dKernels {
+  std::tuple<at::Tensor, at::Tensor> (*forward)(const at::Tensor& input, const Pool2dGeometry& g);
+  at::Tensor (*backward)(const at::Tensor& grad_output, const at::Tensor& indices,
+                         const Pool2dGeometry& g);
+};
+
+// Filled by cpu/, cuda/ and emulated/ max_pool2d files.
+DeviceTable<MaxPool2dKernels>& max_pool2d_kernels();
 
 // First valid position of output o's dilated window along one axis (skipping taps in the
 // left padding) and the end of its span clipped to the input.

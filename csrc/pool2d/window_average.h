@@ -2,15 +2,23 @@
 
 // Average pooling over the windows of a rule (a functor: avg_pool2d.h's SlidingWindow,
 // adaptive_avg_pool2d.h's AdaptiveWindow), one output or one input gradient at a time: what
-// the CPU loops (cpu/window_average_loops.h) and the CUDA threads
-// (cuda/window_average_loops.cuh) both compute.
+// the CPU loops (cpu/window_average_loops.h) and the GPU's threads (window_average_grid.h)
+// both compute.
 #include <ATen/OpMathType.h>
 #include <c10/macros/Macros.h>
 
+#include "common/device_table.h"
 #include "pool2d/pool2d.h"
 
 namespace convlab {
 namespace ops {
+
+// An average pooling's loops per device, on contiguous tensors (one table per window rule:
+// avg_pool2d_kernels, adaptive_avg_pool2d_kernels).
+struct WindowAverageKernels {
+  at::Tensor (*forward)(const at::Tensor& input, const Pool2dGeometry& g);
+  at::Tensor (*backward)(const at::Tensor& grad_output, const Pool2dGeometry& g);
+};
 
 // Clipped window of one average-pooling output and the number it is divided by.
 struct AvgWindow {

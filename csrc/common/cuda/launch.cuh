@@ -1,29 +1,48 @@
 #pragma once
 
+// The GPU's launcher: every convlab kernel is a per-index body (a C10_HOST_DEVICE functor in
+// its family's *_grid.h) run by this one grid-stride kernel on the current stream. The
+// emulated launcher (common/emulated/launch.h) has the same interface.
+#include <ATen/ATen.h>
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAException.h>
 
-#include <algorithm>
+#include "common/grid.h"
 
 namespace convlab {
 namespace ops {
 namespace cuda {
 
-constexpr int kThreadsPerBlock = 256;
-
-// Enough blocks to fill the GPU; kernels walk any remainder with a grid-stride loop, so
-// element counts past 2^31 need no larger grid.
-inline unsigned int blocks_for(int64_t elements) {
-  const int64_t wanted = (elements + kThreadsPerBlock - 1) / kThreadsPerBlock;
-  const int64_t cap =
-      int64_t{at::cuda::getCurrentDeviceProperties()->multiProcessorCount} * 32;
-  return static_cast<unsigned int>(std::max<int64_t>(1, std::min(wanted, cap)));
+template <typename Body>
+__global__ void grid_stride_kernel(int64_t n, Body body) {
+  grid_stride_loop(blockIdx.x, threadIdx.x, gridDim.x, n, body);
 }
+
+class CudaLaunch {
+ public:
+  // What a body writes through: plain device pointers.
+  template <typename T>
+  using Out = T*;
+
+  explicit CudaLaunch(const char* /*kernel: named for the emulation's counts*/) {}
+
+  template <typename T>
+  T* output(at::Tensor& t) const {
+    return t.mutable_data_ptr<T>();
+  }
+
+  template <typename Body>
+  void operator()(int64_t n, const Body& body) const {
+    if (n == 0) {
+      return;
+    }
+    const int64_t multiprocessors = at::cuda::getCurrentDeviceProperties()->multiProcessorCount;
+    grid_stride_kernel<<<static_cast<unsigned int>(blocks_for(n, multiprocessors)),
+                         kThreadsPerBlock, 0, at::cuda::getCurrentCUDAStream()>>>(n, body);
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+  }
+};
 
 } // namespace cuda
 } // namespace ops
 } // namespace convlab
-
-// Grid-stride loop over [0, n) with a 64-bit index.
-#define CONVLAB_CUDA_KERNEL_LOOP(i, n)                                               \
-  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < (n);           \
-       i += int64_t{blockDim.x} * gridDim.x)

@@ -14,7 +14,7 @@ at::Tensor direct_forward(
     const std::optional<at::Tensor>& bias,
     const Conv2dGeometry& g,
     const Conv2dDeviceKernels&) {
-  const auto& direct = direct_kernels().on(input.device().type());
+  const auto& direct = direct_kernels().on(kernel_device(input));
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
   direct.forward(input.contiguous(), weight.contiguous(), contiguous_bias(bias), g, output);
   return output;
@@ -27,7 +27,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> direct_backward(
     const Conv2dGeometry& g,
     std::array<bool, 3> output_mask,
     const Conv2dDeviceKernels&) {
-  const auto& direct = direct_kernels().on(input.device().type());
+  const auto& direct = direct_kernels().on(kernel_device(input));
   const auto go = grad_output.contiguous();
   auto grad_input = unused_gradient(input);
   auto grad_weight = unused_gradient(input);

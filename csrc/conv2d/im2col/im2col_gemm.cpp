@@ -21,7 +21,8 @@ constexpr int64_t kPerSampleGemmPositions = 256;
 namespace {
 
 bool transposed_weight_gemm(const Conv2dGeometry& g, const at::Tensor& input) {
-  return input.is_cpu() && g.out_channels_per_group() % 8 == 0 && g.patch_size() % 8 != 0;
+  return kernel_device(input) == KernelDevice::CPU && g.out_channels_per_group() % 8 == 0 &&
+      g.patch_size() % 8 != 0;
 }
 
 // The weight's gradient from its accumulator (groups, out/group, patch), or its transpose
@@ -143,7 +144,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward(
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
-  if (x.is_cpu() && g.groups == 1 && spatial >= kPerSampleGemmPositions &&
+  if (kernel_device(x) == KernelDevice::CPU && g.groups == 1 && spatial >= kPerSampleGemmPositions &&
       chunk >= at::get_num_threads()) {
     return im2col_backward_by_sample(go, x, w, weight, g, output_mask, device);
   }

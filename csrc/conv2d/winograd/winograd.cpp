@@ -16,7 +16,7 @@ at::Tensor winograd_forward(
     const std::optional<at::Tensor>& bias,
     const Conv2dGeometry& g,
     const Conv2dDeviceKernels& device) {
-  const auto& winograd = winograd_kernels().on(input.device().type());
+  const auto& winograd = winograd_kernels().on(kernel_device(input));
   const auto x = input.contiguous();
   const auto acc = x.options().dtype(accumulate_type(x));
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();

@@ -2,8 +2,8 @@
 
 // Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray, 2015): a 4x4 block of outputs from
 // a 6x6 input tile and a 3x3 filter with 36 multiplies instead of 144. Each transform is
-// written once here; the CUDA threads (cuda/winograd.cu) call them per tile, the CPU loops
-// (cpu/winograd.cpp) on packs of tiles side by side.
+// written once here; the GPU's threads (winograd_grid.h) call them per tile, the CPU loops
+// (cpu/winograd_cpu.cpp) on packs of tiles side by side.
 //   filter:  U = G g G^T    (6x3 . 3x3 . 3x6)
 //   input:   V = B^T d B    (6x6 . 6x6 . 6x6)
 //   output:  Y = A^T M A    (4x6 . 6x6 . 6x4), where M = sum over input channels of U * V
@@ -88,9 +88,11 @@ C10_ALWAYS_INLINE C10_HOST_DEVICE void winograd_sandwich(
   }
 }
 
-// U = G g G^T of one 3x3 filter, written as 36 values `stride` apart.
-template <typename scalar_t, typename opmath_t>
-C10_HOST_DEVICE inline void winograd_filter_tile(const scalar_t* filter, opmath_t* u, int64_t stride) {
+// U = G g G^T of one 3x3 filter, written as 36 values `stride` apart. Out: an opmath_t
+// pointer (or the emulated GPU's counting pointer, common/emulated/launch.h).
+template <typename scalar_t, typename Out>
+C10_HOST_DEVICE inline void winograd_filter_tile(const scalar_t* filter, Out u, int64_t stride) {
+  using opmath_t = at::opmath_type<scalar_t>;
   opmath_t g[3][3];
   for (int i = 0; i < 3; ++i) {
     for (int j = 0; j < 3; ++j) {
@@ -106,10 +108,11 @@ C10_HOST_DEVICE inline void winograd_filter_tile(const scalar_t* filter, opmath_
 
 // V = B^T d B of the 6x6 input tile whose top-left corner is at (h0, w0) of one plane
 // (zeros outside the plane: the padding), written as 36 values `stride` apart.
-template <typename scalar_t, typename opmath_t>
+template <typename scalar_t, typename Out>
 C10_HOST_DEVICE inline void winograd_input_tile(
-    const scalar_t* plane, int64_t in_h, int64_t in_w, int64_t h0, int64_t w0, opmath_t* v,
+    const scalar_t* plane, int64_t in_h, int64_t in_w, int64_t h0, int64_t w0, Out v,
     int64_t stride) {
+  using opmath_t = at::opmath_type<scalar_t>;
   opmath_t d[6][6];
   for (int i = 0; i < 6; ++i) {
     for (int j = 0; j < 6; ++j) {
@@ -126,10 +129,10 @@ C10_HOST_DEVICE inline void winograd_input_tile(
 }
 
 // Y = A^T M A of one tile's 36 products (`stride` apart), plus `bias`, written into the
-// 4x4 block at (h0, w0) of an output plane, clipped to the plane.
-template <typename scalar_t, typename opmath_t>
+// 4x4 block at (h0, w0) of an output plane of scalar_t, clipped to the plane.
+template <typename scalar_t, typename opmath_t, typename Out>
 C10_HOST_DEVICE inline void winograd_output_tile(
-    const opmath_t* m, int64_t stride, opmath_t bias, scalar_t* plane, int64_t out_h,
+    const opmath_t* m, int64_t stride, opmath_t bias, Out plane, int64_t out_h,
     int64_t out_w, int64_t h0, int64_t w0) {
   opmath_t tile[6][6];
   for (int i = 0; i < kWinogradPoints; ++i) {

@@ -1,7 +1,6 @@
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
-#include <torch/library.h>
 
 #include <algorithm>
 #include <limits>
@@ -116,11 +115,7 @@ void max_pool_across_planes(const scalar_t* in, const Pool2dGeometry& g, int64_t
 // rows leave the vector lanes idle; the threshold comes from the benchmark suite's pooling rows).
 constexpr int64_t kRowsFromOutputColumns = 16;
 
-std::tuple<at::Tensor, at::Tensor> max_pool2d_cpu(
-    const at::Tensor& input, at::IntArrayRef kernel_size, at::IntArrayRef stride,
-    at::IntArrayRef padding, at::IntArrayRef dilation, bool ceil_mode) {
-  const auto g = check_max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode);
-  const auto x = input.contiguous();
+std::tuple<at::Tensor, at::Tensor> max_pool2d_cpu(const at::Tensor& x, const Pool2dGeometry& g) {
   auto output = at::empty({g.batch, g.channels, g.out_h, g.out_w}, x.options());
   auto indices = at::empty({g.batch, g.channels, g.out_h, g.out_w}, x.options().dtype(at::kLong));
   const bool by_rows = g.out_w >= kRowsFromOutputColumns;
@@ -209,14 +204,8 @@ class WindowRanges {
   std::vector<int64_t> begin_, end_;
 };
 
-at::Tensor max_pool2d_backward_cpu(
-    const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& indices,
-    at::IntArrayRef kernel_size, at::IntArrayRef stride, at::IntArrayRef padding,
-    at::IntArrayRef dilation, bool ceil_mode) {
-  const auto g = check_max_pool2d_backward(
-      grad_output, input, indices, kernel_size, stride, padding, dilation, ceil_mode);
-  const auto go = grad_output.contiguous();
-  const auto idx = indices.contiguous();
+at::Tensor max_pool2d_backward_cpu(const at::Tensor& go, const at::Tensor& idx,
+                                   const Pool2dGeometry& g) {
   auto grad_input = at::empty({g.batch, g.channels, g.in_h, g.in_w}, go.options());
   const int64_t plane_in = g.in_h * g.in_w;
   const int64_t plane_out = g.out_h * g.out_w;
@@ -251,10 +240,8 @@ at::Tensor max_pool2d_backward_cpu(
 
 } // namespace
 
-TORCH_LIBRARY_IMPL(convlab, CPU, m) {
-  m.impl("max_pool2d", &max_pool2d_cpu);
-  m.impl("max_pool2d_backward", &max_pool2d_backward_cpu);
-}
+const bool registered [[maybe_unused]] =
+    max_pool2d_kernels().add(KernelDevice::CPU, {max_pool2d_cpu, max_pool2d_backward_cpu});
 
 } // namespace ops
 } // namespace convlab

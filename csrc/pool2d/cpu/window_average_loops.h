@@ -16,8 +16,8 @@ namespace ops {
 namespace cpu {
 
 template <typename Window>
-at::Tensor window_average(const at::Tensor& input, const Pool2dGeometry& g, Window window) {
-  const auto x = input.contiguous();
+at::Tensor window_average(const at::Tensor& x, const Pool2dGeometry& g) {
+  const Window window{};
   auto output = at::empty({g.batch, g.channels, g.out_h, g.out_w}, x.options());
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "convlab_window_average_cpu", [&] {
     const scalar_t* in = x.const_data_ptr<scalar_t>();
@@ -37,9 +37,8 @@ at::Tensor window_average(const at::Tensor& input, const Pool2dGeometry& g, Wind
 }
 
 template <typename Window>
-at::Tensor window_average_backward(
-    const at::Tensor& grad_output, const Pool2dGeometry& g, Window window) {
-  const auto go = grad_output.contiguous();
+at::Tensor window_average_backward(const at::Tensor& go, const Pool2dGeometry& g) {
+  const Window window{};
   auto grad_input = at::empty({g.batch, g.channels, g.in_h, g.in_w}, go.options());
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, go.scalar_type(), "convlab_window_average_backward_cpu", [&] {
     using opmath_t = at::opmath_type<scalar_t>;

@@ -202,7 +202,7 @@ void direct_conv_grad_weight(const at::Tensor& grad_output, const at::Tensor& in
 }
 
 const bool registered [[maybe_unused]] =
-    direct_kernels().add(c10::DeviceType::CPU, {direct_conv, direct_conv_grad_input, direct_conv_grad_weight});
+    direct_kernels().add(KernelDevice::CPU, {direct_conv, direct_conv_grad_input, direct_conv_grad_weight});
 
 } // namespace cpu
 } // namespace ops

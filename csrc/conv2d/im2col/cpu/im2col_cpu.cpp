@@ -95,7 +95,7 @@ void col2im(const at::Tensor& columns, const Conv2dGeometry& g, at::Tensor& grad
 }
 
 const bool registered [[maybe_unused]] =
-    conv2d_device_kernels().add(c10::DeviceType::CPU, {im2col, col2im, bmm});
+    conv2d_device_kernels().add(KernelDevice::CPU, {im2col, col2im, bmm});
 
 } // namespace cpu
 } // namespace ops

@@ -136,7 +136,7 @@ void winograd_outputs(const at::Tensor& m, const std::optional<at::Tensor>& bias
 }
 
 const bool registered [[maybe_unused]] =
-    winograd_kernels().add(c10::DeviceType::CPU, {winograd_filters, winograd_inputs, winograd_outputs});
+    winograd_kernels().add(KernelDevice::CPU, {winograd_filters, winograd_inputs, winograd_outputs});
 
 } // namespace cpu
 } // namespace ops
