@@ -1,13 +1,10 @@
 #include "common/emulated/launch.h"
 
-#include <torch/library.h>
-
 #include <atomic>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <string>
-#include <tuple>
 
 namespace convlab {
 namespace ops {
@@ -20,27 +17,6 @@ std::atomic<int64_t> multiprocessor_count{1};
 
 std::mutex calls_mutex;
 std::map<std::string, int64_t> calls;
-
-int64_t set_emulated_cuda_multiprocessors_op(int64_t count) {
-  TORCH_CHECK_VALUE(count >= 1, "multiprocessors must be at least 1, got ", count);
-  return multiprocessor_count.exchange(count);
-}
-
-std::tuple<std::vector<std::string>, std::vector<int64_t>> emulated_cuda_stats_op() {
-  const std::lock_guard<std::mutex> lock(calls_mutex);
-  std::vector<std::string> names;
-  std::vector<int64_t> counts;
-  for (const auto& [name, count] : calls) {
-    names.push_back(name);
-    counts.push_back(count);
-  }
-  return {names, counts};
-}
-
-void reset_emulated_cuda_stats_op() {
-  const std::lock_guard<std::mutex> lock(calls_mutex);
-  calls.clear();
-}
 
 } // namespace
 
@@ -77,14 +53,19 @@ void check_written_once(const char* kernel, const std::vector<at::Tensor>& write
   }
 }
 
-// The emulated GPU's knobs and counts (ops/emulation.py): multiprocessors sets the grid size
-// (set_ returns the previous count); stats name every kernel launched and GEMM called under
-// emulation, with how often, since the last reset.
-TORCH_LIBRARY_FRAGMENT(convlab, m) {
-  m.def("set_emulated_cuda_multiprocessors(int count) -> int",
-        &set_emulated_cuda_multiprocessors_op);
-  m.def("emulated_cuda_stats() -> (str[], int[])", &emulated_cuda_stats_op);
-  m.def("reset_emulated_cuda_stats() -> ()", &reset_emulated_cuda_stats_op);
+int64_t set_multiprocessors(int64_t count) {
+  TORCH_CHECK_VALUE(count >= 1, "multiprocessors must be at least 1, got ", count);
+  return multiprocessor_count.exchange(count);
+}
+
+std::map<std::string, int64_t> calls_so_far() {
+  const std::lock_guard<std::mutex> lock(calls_mutex);
+  return calls;
+}
+
+void reset_calls() {
+  const std::lock_guard<std::mutex> lock(calls_mutex);
+  calls.clear();
 }
 
 } // namespace emulated

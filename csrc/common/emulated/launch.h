@@ -9,6 +9,8 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "common/grid.h"
@@ -17,10 +19,13 @@ namespace convlab {
 namespace ops {
 namespace emulated {
 
-// Blocks per launch are computed for this many multiprocessors (set_emulated_cuda_multiprocessors).
+// Blocks per launch are computed for this many multiprocessors; set_ returns the previous count.
 int64_t multiprocessors();
-// One more launch of `kernel`, or one more GEMM call, for emulated_cuda_stats.
+int64_t set_multiprocessors(int64_t count);
+// One more launch of `kernel`, or one more GEMM call (emulated_cuda_stats).
 void count_call(const char* name);
+std::map<std::string, int64_t> calls_so_far();
+void reset_calls();
 // Fills an output with what no kernel writes: NaN, or the lowest integer.
 void fill_unwritten(at::Tensor& t);
 // Raises unless every element of each counts tensor is 1, naming the kernel.
