@@ -1,15 +1,22 @@
 """Builds the C++/CUDA sources in ``csrc/`` with ninja on first use and loads them.
 
 The build is cached under ``build/`` (or ``$CONVLAB_BUILD_DIR``) per torch version, device
-flavour and, where the compiler can target the building machine's CPU, that CPU's instruction
-set; ninja rebuilds only what changed. A failed build raises: convlab never
-falls back to torch's own layers.
+flavour, for a CUDA build the GPU architectures it targets and, where the compiler can target
+the building machine's CPU, that CPU's instruction set; ninja rebuilds only what changed. A
+failed build raises: convlab never falls back to torch's own layers.
+
+Environment variables: ``CONVLAB_CUDA`` (cuda_requested), ``TORCH_CUDA_ARCH_LIST`` (the GPU
+architectures of a CUDA build; unset: the visible GPUs'), ``CONVLAB_SANITIZE``
+(sanitize_requested), ``CONVLAB_PTXAS_VERBOSE`` (ptxas_verbose_requested),
+``CONVLAB_VERBOSE_BUILD=1`` (print ninja's and the compilers' output), ``MAX_JOBS``
+(build_jobs) and ``CONVLAB_BUILD_DIR``.
 """
 
 import hashlib
 import logging
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -110,13 +117,53 @@ def sanitize_requested() -> bool:
     return bool(setting)
 
 
+# CONVLAB_PTXAS_VERBOSE=1 (scripts/cuda_compile_check.sh): a CUDA build passes -Xptxas -v to
+# nvcc, so ptxas reports every kernel's registers and spill bytes on stderr (shown with
+# CONVLAB_VERBOSE_BUILD=1), into its own build folder (name ending in -ptxas-v): a build
+# reused from the plain folder would compile nothing and report nothing.
+PTXAS_VERBOSE_FLAGS = ["-Xptxas", "-v"]
+
+
+def ptxas_verbose_requested() -> bool:
+    """Whether ``CONVLAB_PTXAS_VERBOSE=1`` asks for ptxas's per-kernel report (unset, empty
+    or 0: no). Only a CUDA build has ptxas to ask."""
+    setting = os.environ.get("CONVLAB_PTXAS_VERBOSE", "")
+    if setting not in ("", "0", "1"):
+        raise ExtensionBuildError(f"CONVLAB_PTXAS_VERBOSE must be 0 or 1, got {setting!r}")
+    return setting == "1"
+
+
+def cuda_arch_tag() -> str:
+    """The GPU architectures a CUDA build targets, as a folder-name part: TORCH_CUDA_ARCH_LIST
+    ("9.0" -> "sm90", "8.0;9.0+PTX" -> "sm80-sm90+ptx") or, unset or "native", the visible
+    GPUs' compute capabilities (what torch's build then targets). A build carried to a GPU of
+    another kind then lands in another folder instead of loading code compiled for none of
+    its architectures."""
+    setting = os.environ.get("TORCH_CUDA_ARCH_LIST", "").strip()
+    if setting and setting != "native":
+        tokens = []
+        for token in setting.replace(" ", ";").split(";"):
+            match = re.fullmatch(r"(\d+)\.(\d+)([a-z]?)(\+PTX)?", token.strip())
+            if match:
+                major, minor, suffix, ptx = match.groups()
+                tokens.append(f"sm{major}{minor}{suffix}" + ("+ptx" if ptx else ""))
+            elif token.strip():  # a named architecture ("Hopper"), as torch spells it
+                tokens.append(re.sub(r"[^a-z0-9.+]", "", token.strip().lower()))
+    else:
+        tokens = [f"sm{major}{minor}" for major, minor in
+                  (torch.cuda.get_device_capability(i) for i in range(torch.cuda.device_count()))]
+    return "-".join(sorted(set(tokens))) or "sm-none"
+
+
 def build_directory(with_cuda: bool) -> Path:
     base = Path(os.environ.get("CONVLAB_BUILD_DIR", ROOT / "build"))
-    flavour = "cuda" if with_cuda else "cpu"
+    flavour = f"cuda-{cuda_arch_tag()}" if with_cuda else "cpu"
     isa = native_isa()
     path = base / f"torch-{torch.__version__}-{flavour}-{f'native-{isa}' if isa else 'generic'}"
     if sanitize_requested():
         path = path.with_name(path.name + "-sanitize")
+    if with_cuda and ptxas_verbose_requested():
+        path = path.with_name(path.name + "-ptxas-v")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -199,6 +246,10 @@ def load_extension() -> str:
         # Some toolkits keep libcudart in lib/ rather than lib64/.
         ldflags += [f"-L{Path(cpp_extension.CUDA_HOME) / d}" for d in ("lib64", "lib")]
         cuda_flags += _cuda_library_headers()
+        # Source lines in compute-sanitizer's reports (and profilers'); the code is unchanged.
+        cuda_flags.append("-lineinfo")
+        if ptxas_verbose_requested():
+            cuda_flags += PTXAS_VERBOSE_FLAGS
     name = "convlab_cuda" if with_cuda else "convlab_cpu"
     directory = build_directory(with_cuda)
     jobs = build_jobs()
