@@ -5,8 +5,9 @@
 #   2. the benchmark suite's train steps (--device cuda --naive --only train), alone on the
 #      GPU because its timings are reported;
 #   3. side by side, because only their results count: the CUDA tests, compute-sanitizer's
-#      memcheck and racecheck over scripts/sanitizer_probe.py, the algorithm error table and,
-#      when DATA_ROOT is set, the parity runs (scripts/gpu_parity.sh, PARITY_MODELS);
+#      memcheck, initcheck and synccheck over scripts/sanitizer_probe.py (racecheck checks
+#      shared memory, which no convlab kernel uses), the algorithm error table and, when
+#      DATA_ROOT is set, the parity runs (scripts/gpu_parity.sh, PARITY_MODELS);
 #   4. with the time left, alone again: the suite's conv and pooling layers.
 # Whatever passes the deadline is stopped and marked TIMEOUT. Logs and reports (checkpoints
 # left out) are packed into $OUT/gpu_check.tar.gz after every step, so a run cut off from
@@ -73,9 +74,12 @@ cap=${GPU_BENCHMARK_SECONDS:-180} step benchmark_train \
 xdist=(); python3 -c "import xdist" 2>/dev/null && xdist=(-n 4)
 step cuda_tests python3 -m pytest -q -rfE -p no:cacheprovider -k cuda "${xdist[@]}" tests &
 # Without torch's caching allocator every tensor is its own allocation, so memcheck sees an
-# access just past a tensor's end (otherwise that lands in the same cached segment).
+# access just past a tensor's end (otherwise that lands in the same cached segment), and
+# initcheck a read of an element never written (otherwise memory an earlier tensor wrote
+# counts as initialised).
 step memcheck env PYTORCH_NO_CUDA_MEMORY_CACHING=1 compute-sanitizer --tool memcheck --error-exitcode 1 python3 scripts/sanitizer_probe.py &
-step racecheck compute-sanitizer --tool racecheck --error-exitcode 1 python3 scripts/sanitizer_probe.py &
+step initcheck env PYTORCH_NO_CUDA_MEMORY_CACHING=1 compute-sanitizer --tool initcheck --error-exitcode 1 python3 scripts/sanitizer_probe.py &
+step synccheck compute-sanitizer --tool synccheck --error-exitcode 1 python3 scripts/sanitizer_probe.py &
 step algorithm_errors python3 benchmarks/algorithm_errors.py --device cuda --out "$work/algorithm_errors" &
 if [ -n "${DATA_ROOT:-}" ]; then
   step parity env OUT="$work/parity" bash scripts/gpu_parity.sh &
@@ -88,7 +92,7 @@ step benchmark_layers \
 
 echo "==== results"
 grep -h -E '^[0-9]+ (passed|failed)|passed|failed' "$work/cuda_tests.log" | tail -1
-grep -h 'ERROR SUMMARY' "$work/memcheck.log" "$work/racecheck.log"
+grep -H 'ERROR SUMMARY' "$work/memcheck.log" "$work/initcheck.log" "$work/synccheck.log"
 cat "$work"/parity/*/parity.md 2>/dev/null
 cat "$work/benchmark_train/results.md" 2>/dev/null
 sed -n '/^| goal/,/^$/p' "$work/benchmark_layers/results.md" 2>/dev/null
