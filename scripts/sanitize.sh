@@ -55,7 +55,7 @@ if (( status == 0 )); then
     tests/test_avg_pool2d.py tests/test_adaptive_avg_pool2d.py tests/test_workspace.py \
     tests/test_half_types.py tests/test_double_backward.py tests/test_conv1d.py \
     tests/test_conv3d.py tests/test_pool1d.py tests/test_pool3d.py tests/test_fuzz.py \
-    tests/test_worked_examples.py tests/test_sanitizer.py || status=$?
+    tests/test_worked_examples.py tests/test_cuda.py tests/test_sanitizer.py || status=$?
 fi
 if (( status != 0 )); then
   first_report
