@@ -206,3 +206,15 @@ def test_each_algorithm_gives_the_same_result_under_torch_compile(algorithm):
     torch.testing.assert_close(compiled, eager)
     torch.testing.assert_close(torch.autograd.grad(compiled.sum(), (x, w)),
                                torch.autograd.grad(eager.sum(), (x, w)))
+
+
+@pytest.mark.parametrize("algorithm", ops.CONV2D_ALGORITHMS)
+def test_every_algorithm_takes_an_empty_batch(algorithm):
+    x = torch.randn(0, 4, 9, 9, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, 4, 3, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(6, dtype=torch.float64, requires_grad=True)
+    out = ops.conv2d(x, w, b, padding=1, algorithm=algorithm)
+    assert out.shape == (0, 6, 9, 9)
+    out.sum().backward()
+    assert x.grad.shape == x.shape and torch.equal(w.grad, torch.zeros_like(w))
+    assert torch.equal(b.grad, torch.zeros_like(b))

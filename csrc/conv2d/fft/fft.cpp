@@ -53,6 +53,10 @@ at::Tensor fft_forward(
     const std::optional<at::Tensor>& bias,
     const Conv2dGeometry& g,
     const Conv2dDeviceKernels&) {
+  // An empty batch has nothing to transform (and MKL's FFT refuses a batch of 0).
+  if (g.batch == 0) {
+    return at::empty({0, g.out_channels, g.out_h, g.out_w}, input.options());
+  }
   const auto s = fft_sizes(g);
   const auto acc = accumulate_type(input);
   const auto x = at::constant_pad_nd(input.to(acc), {g.pad_w, g.pad_w, g.pad_h, g.pad_h});
@@ -80,6 +84,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> fft_backward(
     const Conv2dGeometry& g,
     std::array<bool, 3> output_mask,
     const Conv2dDeviceKernels&) {
+  if (g.batch == 0) { // no samples: zero filter and bias gradients
+    return {output_mask[0] ? at::empty_like(input) : unused_gradient(input),
+            output_mask[1] ? at::zeros_like(weight) : unused_gradient(input),
+            output_mask[2] ? at::zeros({g.out_channels}, weight.options()) : unused_gradient(input)};
+  }
   const auto s = fft_sizes(g);
   const auto acc = accumulate_type(input);
   // grad_output back on the stride-1 grid of the padded input, zero between strided outputs.
