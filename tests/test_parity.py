@@ -86,9 +86,11 @@ def gradients(model, images, labels, dtype):
 
 
 # How many times torch's own float32 gradient error convlab's may reach: a GEMM's rounding
-# is torch's kind (measured 1.0-1.1x on these models); Winograd's transforms round more (its
-# forward error is 15-29x im2col's, README; measured 5.3x here on VGG-11's gradients).
-GRADIENT_ERROR_FACTOR = {"im2col": 3, "winograd": 10}
+# is torch's kind (about 1x on these models); Winograd's transforms round more (its forward
+# error is 15-29x im2col's, README), and a first layer's gradient has passed through every
+# later layer's Winograd grad_input, so the excess compounds and moves with the summation
+# order of the machine's vector width (between 5x and 13x on the machines this ran on).
+GRADIENT_ERROR_FACTOR = {"im2col": 3, "winograd": 20}
 
 
 @pytest.mark.parametrize("name,dataset,options,algorithm", [
