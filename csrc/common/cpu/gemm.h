@@ -6,8 +6,8 @@ namespace convlab {
 namespace ops {
 namespace cpu {
 
-// out[i] = a[i] @ b[i] (+ out[i] when `accumulate`) for every i of the batch, on ATen's BLAS
-// (oneDNN's for bfloat16, accumulating in float32).
+// out[i] = a[i] @ b[i] (+ out[i] when `accumulate`) for every i of the batch: float32 on
+// convlab's own GEMM (sgemm.h; half types are widened to it), float64 on ATen's BLAS.
 void bmm(const at::Tensor& a, const at::Tensor& b, at::Tensor& out, bool accumulate);
 
 } // namespace cpu

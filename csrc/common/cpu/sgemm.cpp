@@ -1,0 +1,164 @@
+#include "common/cpu/sgemm.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "common/cpu/sgemm_micro_kernel.h"
+
+namespace convlab {
+namespace ops {
+namespace cpu {
+namespace sgemm {
+
+namespace {
+
+// Cache blocking: an A sliver (kRows x kDepth) stays in L1 while the B slivers of a block
+// stream from L2, which holds the packed A block (kRowBlock x kDepth) and B block
+// (kDepth x kColBlock). benchmarks/gemm.py measures the rate these give.
+constexpr int64_t kDepth = 256;
+constexpr int64_t kRowBlock = kRows * 18;
+constexpr int64_t kColBlock = kCols * 16;
+
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
+
+// Packed panels per thread, reused across calls (grown, never shrunk).
+struct PackBuffer {
+  std::unique_ptr<float, decltype(&std::free)> data{nullptr, &std::free};
+  int64_t capacity = 0;
+
+  float* get(int64_t elements) {
+    if (elements > capacity) {
+      const int64_t bytes = ceil_div(elements * int64_t(sizeof(float)), 64) * 64;
+      data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      TORCH_CHECK(data, "convlab gemm: could not allocate ", bytes, " bytes of packing space");
+      capacity = elements;
+    }
+    return data.get();
+  }
+};
+
+// Rows [r0, r0 + rows) x depth [p0, p0 + depth) of A as kRows-row slivers, each laid out
+// depth-major (kRows values per step), zero rows past `rows`.
+void pack_a(const float* a, int64_t row_stride, int64_t col_stride, int64_t rows, int64_t depth,
+            float* out) {
+  for (int64_t r = 0; r < rows; r += kRows) {
+    const int64_t valid = std::min<int64_t>(kRows, rows - r);
+    const float* base = a + r * row_stride;
+    for (int64_t p = 0; p < depth; ++p) {
+      const float* column = base + p * col_stride;
+      int64_t i = 0;
+      for (; i < valid; ++i) {
+        out[i] = column[i * row_stride];
+      }
+      for (; i < kRows; ++i) {
+        out[i] = 0.0f;
+      }
+      out += kRows;
+    }
+  }
+}
+
+// Depth x columns of B as kCols-column slivers, each depth-major (kCols values per step),
+// zero columns past `columns`.
+void pack_b(const float* b, int64_t row_stride, int64_t col_stride, int64_t depth, int64_t columns,
+            float* out) {
+  for (int64_t j0 = 0; j0 < columns; j0 += kCols) {
+    const int64_t valid = std::min<int64_t>(kCols, columns - j0);
+    const float* base = b + j0 * col_stride;
+    for (int64_t p = 0; p < depth; ++p) {
+      const float* row = base + p * row_stride;
+      if (valid == kCols && col_stride == 1) {
+        for (int j = 0; j < kCols; ++j) {
+          out[j] = row[j];
+        }
+      } else {
+        int64_t j = 0;
+        for (; j < valid; ++j) {
+          out[j] = row[j * col_stride];
+        }
+        for (; j < kCols; ++j) {
+          out[j] = 0.0f;
+        }
+      }
+      out += kCols;
+    }
+  }
+}
+
+// How a call is cut into tasks: each task owns one column block (its B block packed once
+// per depth step) and a range of rows (whole slivers). Rows are split first, then columns,
+// until there are 4 tasks per thread, so that every thread gets work of similar size.
+void choose_split(int64_t batch, int64_t m, int64_t n, int64_t& task_rows, int64_t& col_block) {
+  const int64_t threads = at::get_num_threads();
+  const int64_t wanted = threads == 1 ? 1 : 4 * threads;
+  col_block = std::min(kColBlock, ceil_div(n, kCols) * kCols);
+  const int64_t slivers = ceil_div(m, kRows);
+  const int64_t groups = std::clamp<int64_t>(ceil_div(wanted, batch * ceil_div(n, col_block)), 1, slivers);
+  task_rows = ceil_div(slivers, groups) * kRows;
+  while (batch * ceil_div(m, task_rows) * ceil_div(n, col_block) < wanted && col_block > kCols) {
+    col_block = ceil_div(col_block / kCols, 2) * kCols;
+  }
+}
+
+} // namespace
+
+void batched_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, Matrix a, Matrix b, float* c,
+                  int64_t c_batch_stride, int64_t ldc, bool accumulate) {
+  if (batch == 0 || m == 0 || n == 0) {
+    return;
+  }
+  int64_t task_rows = 0, col_block = 0;
+  choose_split(batch, m, n, task_rows, col_block);
+  const int64_t row_tasks = ceil_div(m, task_rows), col_blocks = ceil_div(n, col_block);
+  at::parallel_for(0, batch * row_tasks * col_blocks, 1, [&](int64_t begin, int64_t end) {
+    static thread_local PackBuffer a_buffer, b_buffer;
+    float* a_packed = a_buffer.get(kRowBlock * kDepth);
+    float* b_packed = b_buffer.get(kDepth * col_block);
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t item = task / (row_tasks * col_blocks);
+      const int64_t r_begin = (task / col_blocks) % row_tasks * task_rows;
+      const int64_t r_end = std::min(m, r_begin + task_rows);
+      const int64_t c0 = task % col_blocks * col_block;
+      const int64_t columns = std::min(col_block, n - c0);
+      float* c_item = c + item * c_batch_stride + c0;
+      if (k == 0 && !accumulate) {
+        for (int64_t r = r_begin; r < r_end; ++r) {
+          std::fill_n(c_item + r * ldc, columns, 0.0f);
+        }
+      }
+      for (int64_t p0 = 0; p0 < k; p0 += kDepth) {
+        const int64_t depth = std::min(kDepth, k - p0);
+        pack_b(b.data + item * b.batch_stride + p0 * b.row_stride + c0 * b.col_stride,
+               b.row_stride, b.col_stride, depth, columns, b_packed);
+        const bool add = accumulate || p0 > 0;
+        for (int64_t r0 = r_begin; r0 < r_end; r0 += kRowBlock) {
+          const int64_t rows = std::min(kRowBlock, r_end - r0);
+          pack_a(a.data + item * a.batch_stride + r0 * a.row_stride + p0 * a.col_stride,
+                 a.row_stride, a.col_stride, rows, depth, a_packed);
+          for (int64_t i = 0; i < rows; i += kRows) {
+            const float* a_sliver = a_packed + i * depth;
+            const int tile_rows = static_cast<int>(std::min<int64_t>(kRows, rows - i));
+            for (int64_t j = 0; j < columns; j += kCols) {
+              micro_tile(depth, a_sliver, b_packed + j * depth, c_item + (r0 + i) * ldc + j, ldc,
+                         add, tile_rows, static_cast<int>(std::min<int64_t>(kCols, columns - j)));
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+const char* instruction_set() {
+  return kInstructionSet;
+}
+
+} // namespace sgemm
+} // namespace cpu
+} // namespace ops
+} // namespace convlab
