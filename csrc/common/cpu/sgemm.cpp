@@ -42,51 +42,53 @@ struct PackBuffer {
   }
 };
 
-// Rows [r0, r0 + rows) x depth [p0, p0 + depth) of A as kRows-row slivers, each laid out
-// depth-major (kRows values per step), zero rows past `rows`.
-void pack_a(const float* a, int64_t row_stride, int64_t col_stride, int64_t rows, int64_t depth,
-            float* out) {
-  for (int64_t r = 0; r < rows; r += kRows) {
-    const int64_t valid = std::min<int64_t>(kRows, rows - r);
-    const float* base = a + r * row_stride;
-    for (int64_t p = 0; p < depth; ++p) {
-      const float* column = base + p * col_stride;
-      int64_t i = 0;
-      for (; i < valid; ++i) {
-        out[i] = column[i * row_stride];
+// `count` lines of `length` values (line l's value p at from[l * line_stride + p * step])
+// into out[p * width + l], zeros for lines count..width-1: a sliver of packed A (lines are
+// rows) or of packed B (lines are columns). The loop that reads memory in order goes inside.
+void pack_sliver(const float* from, int64_t line_stride, int64_t step, int64_t count,
+                 int64_t length, int width, float* out) {
+  if (step == 1 && line_stride != 1) {
+    for (int64_t l = 0; l < count; ++l) {
+      const float* line = from + l * line_stride;
+      for (int64_t p = 0; p < length; ++p) {
+        out[p * width + l] = line[p];
       }
-      for (; i < kRows; ++i) {
-        out[i] = 0.0f;
+    }
+    for (int64_t l = count; l < width; ++l) {
+      for (int64_t p = 0; p < length; ++p) {
+        out[p * width + l] = 0.0f;
       }
-      out += kRows;
+    }
+    return;
+  }
+  for (int64_t p = 0; p < length; ++p) {
+    const float* values = from + p * step;
+    float* to = out + p * width;
+    int64_t l = 0;
+    for (; l < count; ++l) {
+      to[l] = values[l * line_stride];
+    }
+    for (; l < width; ++l) {
+      to[l] = 0.0f;
     }
   }
 }
 
-// Depth x columns of B as kCols-column slivers, each depth-major (kCols values per step),
-// zero columns past `columns`.
+// Rows x depth of A as kRows-row slivers, each depth-major (kRows values per step of k).
+void pack_a(const float* a, int64_t row_stride, int64_t col_stride, int64_t rows, int64_t depth,
+            float* out) {
+  for (int64_t r = 0; r < rows; r += kRows) {
+    pack_sliver(a + r * row_stride, row_stride, col_stride, std::min<int64_t>(kRows, rows - r),
+                depth, kRows, out + r * depth);
+  }
+}
+
+// Depth x columns of B as kCols-column slivers, each depth-major (kCols values per step).
 void pack_b(const float* b, int64_t row_stride, int64_t col_stride, int64_t depth, int64_t columns,
             float* out) {
-  for (int64_t j0 = 0; j0 < columns; j0 += kCols) {
-    const int64_t valid = std::min<int64_t>(kCols, columns - j0);
-    const float* base = b + j0 * col_stride;
-    for (int64_t p = 0; p < depth; ++p) {
-      const float* row = base + p * row_stride;
-      if (valid == kCols && col_stride == 1) {
-        for (int j = 0; j < kCols; ++j) {
-          out[j] = row[j];
-        }
-      } else {
-        int64_t j = 0;
-        for (; j < valid; ++j) {
-          out[j] = row[j * col_stride];
-        }
-        for (; j < kCols; ++j) {
-          out[j] = 0.0f;
-        }
-      }
-      out += kCols;
-    }
+  for (int64_t j = 0; j < columns; j += kCols) {
+    pack_sliver(b + j * col_stride, col_stride, row_stride, std::min<int64_t>(kCols, columns - j),
+                depth, kCols, out + j * depth);
   }
 }
 

@@ -14,15 +14,34 @@ namespace cpu {
 // The three Winograd transforms over every filter, input tile and output tile, with the
 // shared winograd.h arithmetic. Layouts: conv2d.h (Conv2dDeviceKernels).
 
+// Filters go kFilterLanes at a time, side by side in Lanes, so that each transform point's
+// values of consecutive filters are one contiguous store (one filter at a time wrote its 36
+// values a whole point apart each: a cache line and a page per value).
+constexpr int kFilterLanes = 16;
+
 void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Tensor& u) {
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, weight.scalar_type(), "convlab_winograd_filters_cpu", [&] {
     using opmath_t = at::opmath_type<scalar_t>;
+    using Pack = Lanes<opmath_t, kFilterLanes>;
     const scalar_t* w = weight.const_data_ptr<scalar_t>();
     opmath_t* out = u.mutable_data_ptr<opmath_t>();
     const int64_t filters = g.out_channels * g.in_channels_per_group();
-    at::parallel_for(0, filters, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t f = begin; f < end; ++f) {
-        winograd_filter_tile(w + f * 9, out + f, filters);
+    const int64_t packs = (filters + kFilterLanes - 1) / kFilterLanes;
+    at::parallel_for(0, packs, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t pack = begin; pack < end; ++pack) {
+        const int64_t first = pack * kFilterLanes;
+        const int64_t count = std::min<int64_t>(kFilterLanes, filters - first);
+        Pack taps[3][3] = {};
+        for (int64_t f = 0; f < count; ++f) {
+          for (int i = 0; i < 9; ++i) {
+            taps[i / 3][i % 3].v[f] = static_cast<opmath_t>(w[(first + f) * 9 + i]);
+          }
+        }
+        Pack transformed[6][6];
+        winograd_sandwich<WinogradFilterAxis, opmath_t>(taps, transformed);
+        for (int i = 0; i < kWinogradPoints; ++i) {
+          store_lanes(transformed[i / 6][i % 6], count, out + i * filters + first);
+        }
       }
     });
   });
