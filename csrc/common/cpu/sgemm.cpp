@@ -48,15 +48,22 @@ struct PackBuffer {
 void pack_sliver(const float* from, int64_t line_stride, int64_t step, int64_t count,
                  int64_t length, int width, float* out) {
   if (step == 1 && line_stride != 1) {
-    for (int64_t l = 0; l < count; ++l) {
-      const float* line = from + l * line_stride;
-      for (int64_t p = 0; p < length; ++p) {
-        out[p * width + l] = line[p];
+    // A transpose: 16 steps of every line at a time, so the writes stay within 16 rows of
+    // the sliver (in L1) while each line is read a cache line at a time.
+    constexpr int64_t kSteps = 16;
+    for (int64_t p0 = 0; p0 < length; p0 += kSteps) {
+      const int64_t steps = std::min(kSteps, length - p0);
+      float* to = out + p0 * width;
+      for (int64_t l = 0; l < count; ++l) {
+        const float* line = from + l * line_stride + p0;
+        for (int64_t p = 0; p < steps; ++p) {
+          to[p * width + l] = line[p];
+        }
       }
-    }
-    for (int64_t l = count; l < width; ++l) {
-      for (int64_t p = 0; p < length; ++p) {
-        out[p * width + l] = 0.0f;
+      for (int64_t l = count; l < width; ++l) {
+        for (int64_t p = 0; p < steps; ++p) {
+          to[p * width + l] = 0.0f;
+        }
       }
     }
     return;
@@ -94,10 +101,10 @@ void pack_b(const float* b, int64_t row_stride, int64_t col_stride, int64_t dept
 
 // How a call is cut into tasks: each task owns one column block (its B block packed once
 // per depth step) and a range of rows (whole slivers). Rows are split first, then columns,
-// until there are 4 tasks per thread, so that every thread gets work of similar size.
+// until there is a task per thread: each more task packs its B block once more.
 void choose_split(int64_t batch, int64_t m, int64_t n, int64_t& task_rows, int64_t& col_block) {
   const int64_t threads = at::get_num_threads();
-  const int64_t wanted = threads == 1 ? 1 : 4 * threads;
+  const int64_t wanted = threads;
   col_block = std::min(kColBlock, ceil_div(n, kCols) * kCols);
   const int64_t slivers = ceil_div(m, kRows);
   const int64_t groups = std::clamp<int64_t>(ceil_div(wanted, batch * ceil_div(n, col_block)), 1, slivers);

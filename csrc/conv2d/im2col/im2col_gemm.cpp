@@ -3,6 +3,7 @@
 // batched GEMM (BLAS on the CPU, cuBLAS on the GPU).
 #include <ATen/Parallel.h>
 
+#include "common/workspace.h"
 #include "conv2d/algorithm.h"
 
 namespace convlab {
@@ -79,9 +80,9 @@ at::Tensor im2col_forward(
 
 
 // The CPU's backward for outputs of at least kPerSampleGemmPositions positions (groups 1),
-// when a sample per thread fits the workspace budget: samples in parallel, each thread
-// lowering, multiplying and scattering one sample at a time in its own workspace, BLAS
-// single-threaded inside. A sample's columns stay in cache from im2col through both GEMMs and
+// when one sample's columns fit the workspace budget and every thread gets a sample:
+// samples in parallel, each thread lowering, multiplying and scattering one sample at a time
+// in its own workspace (one budget per thread), the GEMM single-threaded inside. A sample's columns stay in cache from im2col through both GEMMs and
 // col2im, and its grad_output rows are its own planes (no transposing copy), so it scales
 // with threads where the chunked loop's lowering does not. grad_weight is summed per thread,
 // then over threads (how samples split into threads depends only on the thread count).
@@ -145,7 +146,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward(
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
   if (kernel_device(x) == KernelDevice::CPU && g.groups == 1 && spatial >= kPerSampleGemmPositions &&
-      chunk >= at::get_num_threads()) {
+      g.patch_size() * spatial <= workspace_limit(KernelDevice::CPU) &&
+      g.batch >= at::get_num_threads()) {
     return im2col_backward_by_sample(go, x, w, weight, g, output_mask, device);
   }
 
