@@ -80,8 +80,20 @@ def python_algorithms() -> tuple[str, ...]:
     return tuple(sorted(_registered))
 
 
+def _called(what: str, function, *args):
+    """function(*args); an error other than an argument's (ValueError, TypeError) is re-raised
+    naming `what` raised it, so a failing gradient is found by name."""
+    try:
+        return function(*args)
+    except (ValueError, TypeError):
+        raise
+    except Exception as error:
+        raise RuntimeError(f"{what} raised {type(error).__name__}: {error}") from error
+
+
 def _checked(result, shape, like, what: str) -> torch.Tensor:
-    """The algorithm's result, if it is a tensor of the expected shape, dtype and device."""
+    """The algorithm's result, contiguous, if it is a tensor of the expected shape, dtype and
+    device."""
     if not isinstance(result, torch.Tensor):
         raise TypeError(f"{what} must return a tensor, got {type(result).__name__}")
     if tuple(result.shape) != tuple(shape) or result.dtype != like.dtype or \
@@ -89,7 +101,8 @@ def _checked(result, shape, like, what: str) -> torch.Tensor:
         raise ValueError(f"{what} returned a {result.dtype} tensor of shape "
                          f"{tuple(result.shape)} on {result.device}; expected {like.dtype}, "
                          f"shape {tuple(shape)}, on {like.device}")
-    return result
+    # Dense like the C++ algorithms' results, as the op's fake kernel promises.
+    return result.contiguous()
 
 
 @torch.library.impl("convlab::python_conv2d_unsupported", "CompositeImplicitAutograd")
@@ -105,18 +118,19 @@ def _unsupported(algorithm, input_shape, weight_shape, stride, padding, dilation
 
 @torch.library.impl("convlab::python_conv2d_forward", "CompositeExplicitAutograd")
 def _forward(algorithm, input, weight, bias, stride, padding, dilation, groups):
-    output = _registered[algorithm].forward(input, weight, bias, tuple(stride), tuple(padding),
-                                            tuple(dilation), groups)
+    what = f"conv2d algorithm {algorithm!r}'s forward"
+    output = _called(what, _registered[algorithm].forward, input, weight, bias, tuple(stride),
+                     tuple(padding), tuple(dilation), groups)
     shape = (input.size(0), weight.size(0), *(
         conv_output_size(input.size(2 + i), weight.size(2 + i), stride[i], padding[i],
                          dilation[i]) for i in range(2)))
-    return _checked(output, shape, input, f"conv2d algorithm {algorithm!r}'s forward")
+    return _checked(output, shape, input, what)
 
 
 @torch.library.impl("convlab::python_conv2d_gradient", "CompositeExplicitAutograd")
 def _gradient(algorithm, gradient, grad_output, input, weight, stride, padding, dilation, groups):
-    function = getattr(_registered[algorithm], gradient)
-    result = function(grad_output, input, weight, tuple(stride), tuple(padding), tuple(dilation),
-                      groups)
+    what = f"conv2d algorithm {algorithm!r}'s {gradient}"
+    result = _called(what, getattr(_registered[algorithm], gradient), grad_output, input, weight,
+                     tuple(stride), tuple(padding), tuple(dilation), groups)
     like = input if gradient == "grad_input" else weight
-    return _checked(result, like.shape, like, f"conv2d algorithm {algorithm!r}'s {gradient}")
+    return _checked(result, like.shape, like, what)

@@ -7,10 +7,10 @@ from .cases import Case
 from .outcome import forward_and_gradients, mismatch, outcome
 
 # Small enough for numerical Jacobians: stride, asymmetric 'same', dilation with groups, and a
-# non-contiguous and a channels_last input among them.
+# strided (non-contiguous) and a channels_last input among them.
 SMALL = (
     Case(2, 1, (5, 6), (3, 3), (2, 1), 1, (1, 1), True, "contiguous"),
-    Case(1, 1, (4, 5), (2, 3), (1, 1), "same", (1, 1), False, "non-contiguous"),
+    Case(1, 1, (4, 5), (2, 3), (1, 1), "same", (1, 1), False, "strided"),
     Case(1, 2, (5, 5), (2, 2), (1, 1), (1, 0), (2, 1), True, "channels_last"),
     Case(1, 1, (5, 5), (3, 3), (1, 1), 1, (1, 1), True, "contiguous"),
 )

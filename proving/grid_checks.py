@@ -34,7 +34,7 @@ def _reference(case, seed, dtype=torch.float64):
 def float64_grid(subject, size: str, seed: int, name="float64 grid", emulated=False) -> dict:
     covers = ("forward, grad_input, grad_weight, grad_bias against torch.nn.functional.conv2d "
               "in float64 over stride, padding ('same' with even kernels too), dilation, groups, "
-              "bias, contiguous/channels_last/non-contiguous inputs, batch 2/1/0, odd sizes")
+              "bias, contiguous/channels_last/strided/transposed inputs, batch 2/1/0, odd sizes")
     cases = grid(size)
     done, skipped = 0, 0
     for i, case in enumerate(cases):
