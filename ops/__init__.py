@@ -16,6 +16,7 @@ from .algorithms import (  # noqa: E402
     CONV2D_ALGORITHMS,
     backward_algorithms,
     conv2d_algorithm,
+    float32_error_ratio,
     recording_algorithms,
     set_benchmark,
 )
@@ -36,6 +37,10 @@ from .functional import (  # noqa: E402
     max_pool1d,
     max_pool2d,
     max_pool3d,
+)
+from .registered_algorithms import (  # noqa: E402
+    register_conv2d_algorithm,
+    unregister_conv2d_algorithm,
 )
 from .modules import (  # noqa: E402
     AdaptiveAvgPool1d,
@@ -85,13 +90,16 @@ __all__ = [
     "convert",
     "emulated_cuda",
     "emulated_cuda_stats",
+    "float32_error_ratio",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
     "recording_algorithms",
+    "register_conv2d_algorithm",
     "reset_emulated_cuda_stats",
     "set_benchmark",
     "set_workspace_limit",
+    "unregister_conv2d_algorithm",
     "use_algorithm",
     "workspace_limit",
 ]

@@ -11,13 +11,38 @@ import contextlib
 import functools
 import statistics
 import time
+from collections.abc import Sequence
 
 import torch
 
 convlab = torch.ops.convlab
 
-# "auto", then the registered algorithms by name.
-CONV2D_ALGORITHMS = ("auto", *convlab.conv2d_algorithms())
+
+class AlgorithmNames(Sequence):
+    """"auto", then the registered algorithms by name: a tuple-like view of the registry, read
+    again whenever ops.register_conv2d_algorithm changes it."""
+
+    def __init__(self):
+        self._names = ("auto", *convlab.conv2d_algorithms())
+
+    def __getitem__(self, index):
+        return self._names[index]
+
+    def __len__(self):
+        return len(self._names)
+
+    def __eq__(self, other):
+        if isinstance(other, (tuple, AlgorithmNames)):
+            return self._names == tuple(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(self._names)
+
+
+CONV2D_ALGORITHMS = AlgorithmNames()
 
 _benchmark = False
 _fastest: dict[tuple, str] = {}
@@ -30,6 +55,18 @@ def set_benchmark(enabled: bool) -> None:
     fastest for calls with algorithm="auto", for the rest of the process."""
     global _benchmark
     _benchmark = bool(enabled)
+
+
+def registry_changed() -> None:
+    """Forget what was read off the registry: an algorithm was registered or removed."""
+    CONV2D_ALGORITHMS.__init__()
+    _gradient_algorithms.cache_clear()
+    _fastest.clear()
+
+
+def float32_error_ratio(algorithm: str) -> float:
+    """How many times native's float32 error `algorithm` promises at most (prove.py)."""
+    return convlab.conv2d_float32_error_ratio(algorithm)
 
 
 def benchmark_enabled() -> bool:
@@ -97,7 +134,7 @@ def backward_algorithms(forward: str) -> dict[str, str]:
 
 @functools.cache
 def _gradient_algorithms(forward: str) -> tuple:
-    # The registry is fixed once the library has loaded.
+    # Cached until the registry changes (registry_changed).
     grad_input, grad_weight = convlab.conv2d_gradient_algorithms(forward)
     return ("grad_input", grad_input), ("grad_weight", grad_weight)
 

@@ -226,6 +226,32 @@ class EvolutionRunConfig(TrainConfig):
     evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
 
 
+@dataclass
+class ProveConfig:
+    # A Python file imported first, so that it can register the algorithm to prove.
+    module: Optional[str] = None
+    # Skip the parity run and the speed table.
+    quick: bool = False
+    # "full" or "small" (every third case of the full grid).
+    grid: str = "full"
+    # Stop at the first failing check.
+    fail_fast: bool = False
+    fuzz_examples: int = 200
+    seed: int = 0
+    # Batch size of the speed table's layers (those of model.name at this batch).
+    speed_batch: int = 32
+
+
+@dataclass
+class ProveRunConfig(ParityRunConfig):
+    # What to prove, exactly one: a registered conv2d algorithm, a backend's conv2d, or an
+    # exercise (exercises/<name>.py, graded).
+    algorithm: Optional[str] = None
+    backend: Optional[str] = None
+    exercise: Optional[str] = None
+    prove: ProveConfig = field(default_factory=ProveConfig)
+
+
 GROUP_SCHEMAS = {
     "paths": {"paths": PathsConfig},
     "op": {"op": OpConfig},
@@ -246,6 +272,7 @@ def register_schemas() -> None:
     store.store(name="train_schema", node=TrainConfig)
     store.store(name="parity_schema", node=ParityRunConfig)
     store.store(name="evolution_schema", node=EvolutionRunConfig)
+    store.store(name="prove_schema", node=ProveRunConfig)
     for group, schemas in GROUP_SCHEMAS.items():
         for name, schema in schemas.items():
             # A group of its own, so `--help` lists the schemas apart from the options.

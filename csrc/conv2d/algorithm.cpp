@@ -1,6 +1,7 @@
 #include "conv2d/algorithm.h"
 
 #include <map>
+#include <set>
 
 #include <torch/library.h>
 
@@ -13,6 +14,12 @@ namespace {
 std::map<std::string, Conv2dAlgorithm, std::less<>>& registry() {
   static std::map<std::string, Conv2dAlgorithm, std::less<>> algorithms;
   return algorithms;
+}
+
+// The names registered from Python: the only ones that may be replaced or removed.
+std::set<std::string, std::less<>>& python_names() {
+  static std::set<std::string, std::less<>> names;
+  return names;
 }
 
 std::string registered_names() {
@@ -32,6 +39,22 @@ bool register_conv2d_algorithm(const Conv2dAlgorithm& algorithm) {
   const bool added = registry().emplace(algorithm.name, algorithm).second;
   TORCH_CHECK(added, "convlab: two conv2d algorithms are called '", algorithm.name, "'");
   return true;
+}
+
+void register_python_conv2d_algorithm(const std::string& name, Conv2dAlgorithm algorithm) {
+  TORCH_CHECK_VALUE(registry().count(name) == 0 || python_names().count(name) == 1,
+                    "convlab: '", name, "' is a built-in conv2d algorithm");
+  python_names().insert(name);
+  auto& entry = registry().insert_or_assign(name, std::move(algorithm)).first->second;
+  entry.name = registry().find(name)->first.c_str();
+}
+
+void unregister_python_conv2d_algorithm(c10::string_view name) {
+  const auto found = python_names().find(name);
+  TORCH_CHECK_VALUE(found != python_names().end(), "convlab: '", name,
+                    "' is not a conv2d algorithm registered from Python");
+  registry().erase(registry().find(name));
+  python_names().erase(found);
 }
 
 std::vector<const Conv2dAlgorithm*> conv2d_algorithms() {
@@ -85,6 +108,10 @@ std::vector<std::string> conv2d_gradient_algorithms_op(c10::string_view forward)
   return {either(algorithm.grad_input_algorithm), either(algorithm.grad_weight_algorithm)};
 }
 
+double conv2d_float32_error_ratio_op(c10::string_view algorithm) {
+  return conv2d_algorithm_named(algorithm).float32_error_ratio;
+}
+
 } // namespace
 
 TORCH_LIBRARY_FRAGMENT(convlab, m) {
@@ -98,6 +125,8 @@ TORCH_LIBRARY_FRAGMENT(convlab, m) {
   m.def("conv2d_algorithms() -> str[]", &conv2d_algorithms_op);
   // [grad_input's algorithm, grad_weight's algorithm] when the forward ran `algorithm`.
   m.def("conv2d_gradient_algorithms(str algorithm) -> str[]", &conv2d_gradient_algorithms_op);
+  // The most times native's float32 error the algorithm promises (prove.py checks it).
+  m.def("conv2d_float32_error_ratio(str algorithm) -> float", &conv2d_float32_error_ratio_op);
 }
 
 } // namespace ops

@@ -1,0 +1,132 @@
+"""prove.py can fail: deliberately wrong Python algorithms (mutants) each fail it, with a message
+naming the failing check and the arguments; the correct one, the example in examples/ and the
+homework's reference solution pass; the homework's scaffold fails its grade by name. The full
+prove of every built-in algorithm runs with -m prove_full."""
+
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ops
+from proving.run import run_prove
+
+# Quick prove on the small grid: seconds, not minutes.
+QUICK = ("prove.quick=true", "prove.grid=small", "prove.fuzz_examples=20")
+
+
+def correct(input, weight, bias, stride, padding, dilation, groups):
+    return F.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def one_side(input, weight, bias, stride, padding, dilation, groups):
+    # The left column of padding one wider, the right one narrower: same output size.
+    shifted = F.pad(input, (padding[1] + 1, padding[1] - 1, padding[0], padding[0]))
+    return F.conv2d(shifted, weight, bias, stride, 0, dilation, groups)
+
+
+def filter_gradient_transposed(grad_output, input, weight, stride, padding, dilation, groups):
+    return torch.nn.grad.conv2d_weight(input, weight.shape, grad_output, stride, padding,
+                                       dilation, groups).transpose(2, 3)
+
+
+def dilation_ignored(grad_output, input, weight, stride, padding, dilation, groups):
+    return torch.nn.grad.conv2d_input(input.shape, weight, grad_output, stride, padding, 1, groups)
+
+
+def groups_only(input, weight, bias, stride, padding, dilation, groups):
+    return correct(input, weight, bias, stride, padding, dilation, groups) * (
+        1.01 if groups > 1 else 1)
+
+
+def non_contiguous_only(input, weight, bias, stride, padding, dilation, groups):
+    dense = input.is_contiguous() or input.is_contiguous(memory_format=torch.channels_last)
+    return correct(input.contiguous(), weight, bias, stride, padding, dilation, groups) + (
+        0 if dense else 1e-3)
+
+
+def relative_1e3(input, weight, bias, stride, padding, dilation, groups):
+    return correct(input, weight, bias, stride, padding, dilation, groups) * (1 + 1e-3)
+
+
+def half_inside(input, weight, bias, stride, padding, dilation, groups):
+    # Exact in float64, float16's rounding in float32: only the float32 check sees it.
+    if input.dtype != torch.float32:
+        return correct(input, weight, bias, stride, padding, dilation, groups)
+    return correct(input.half().float(), weight.half().float(), bias, stride, padding, dilation,
+                   groups)
+
+
+@pytest.fixture
+def prove(compose_config):
+    registered = set()
+
+    def run(name, *overrides, **functions):
+        if functions:
+            registered.add(ops.register_conv2d_algorithm(name, **functions))
+        cfg = compose_config(f"algorithm={name}", *QUICK, *overrides, config_name="prove")
+        return run_prove(cfg)
+
+    yield run
+    for name in registered:
+        ops.unregister_conv2d_algorithm(name)
+
+
+MUTANTS = [
+    ("one_side", {"forward": one_side}, ("float64 grid: forward max error", "padding 0")),
+    ("transposed_filter_gradient", {"forward": correct, "grad_weight": filter_gradient_transposed},
+     ("float64 grid: grad_weight max error", r"weight \(3, 2, 3, 3\)")),
+    ("dilation_ignored", {"forward": correct, "grad_input": dilation_ignored},
+     ("float64 grid:", "'dilation_ignored''s grad_input raised", r"dilation \((2, 2|1, 2)\)")),
+    ("groups_only", {"forward": groups_only}, ("float64 grid: forward max error", "groups 2")),
+    ("non_contiguous_only", {"forward": non_contiguous_only},
+     ("float64 grid: forward max error", r"\) (strided|transposed), weight")),
+    ("relative_1e3", {"forward": relative_1e3},
+     ("float64 grid: forward max error", r"on input \(\d+, \d+, \d+, \d+\)")),
+    ("half_inside", {"forward": half_inside},
+     ("float32 accuracy: forward float32 error", "more than the promised 10x, on input")),
+]
+
+
+@pytest.mark.parametrize("name, functions, expected", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_a_mutant_fails_naming_the_check_and_arguments(prove, name, functions, expected):
+    report = prove(name, "prove.fail_fast=true", **functions)
+    assert not report["passed"]
+    for pattern in expected:  # regular expressions
+        assert re.search(pattern, report["first_failure"]), report["first_failure"]
+
+
+def test_the_correct_algorithm_and_the_example_pass(prove, tmp_path):
+    report = prove("correct", forward=correct)
+    assert report["passed"], report["first_failure"]
+    assert {c["check"]: c["status"] for c in report["checks"]} == {
+        "float64 grid": "pass", "float32 accuracy": "pass", "gradcheck + gradgradcheck": "pass",
+        "opcheck": "pass", "fuzz": "pass", "torch.compile": "pass", "emulated GPU": "skipped"}
+    assert {p.name for p in tmp_path.iterdir()} >= {"prove.json", "prove.md", "prove.png"}
+    try:
+        report = prove("unfold", "prove.module=examples/unfold_conv2d.py")
+    finally:
+        ops.unregister_conv2d_algorithm("unfold")
+    assert report["passed"], report["first_failure"]
+
+
+def test_the_homework_scaffold_fails_and_the_reference_passes(compose_config):
+    scaffold = run_prove(compose_config("exercise=conv2d_homework", *QUICK, config_name="prove"))
+    assert not scaffold["passed"]
+    assert scaffold["first_failure"].startswith("forward: raised NotImplementedError: forward "
+                                                "not implemented")
+    solution = run_prove(compose_config(
+        "exercise=conv2d_homework", "prove.module=tests/prove/conv2d_homework_solution.py",
+        *QUICK, config_name="prove"))
+    assert solution["passed"], solution["first_failure"]
+    assert [c["check"] for c in solution["checks"]] == [
+        "forward", "grad_input", "grad_weight", "grad_bias", "gradcheck"]
+
+
+@pytest.mark.prove_full
+@pytest.mark.parametrize("target", [*(f"algorithm={a}" for a in ops.CONV2D_ALGORITHMS[1:]),
+                                    "backend=python", "backend=custom"])
+def test_every_built_in_algorithm_and_backend_passes_the_full_prove(compose_config, target):
+    report = run_prove(compose_config(target, "prove.quick=true", config_name="prove"))
+    assert report["passed"], report["first_failure"]
