@@ -1,0 +1,137 @@
+// Implicit GEMM (the method of oneDNN's and cuDNN's direct kernels): no im2col columns. With
+// the input copied once to channels x rows x columns x samples, each filter tap's
+// contribution to a whole output row is one GEMM whose operand is a plain strided view of
+// that copy, so taps that fall into the padding are never multiplied: on small planes (VGG's
+// 4x4 and 2x2 layers) im2col's columns are mostly padding zeros. Stride 1 only (the view of a
+// strided row is not unit-stride); any padding, dilation and groups. All three gradients are
+// the same GEMMs over views; the device supplies only the batched GEMM.
+#include "conv2d/algorithm.h"
+
+namespace convlab {
+namespace ops {
+
+namespace {
+
+// dst[g*M + m, r, c, :] += sum over taps (kh, kw) of taps[g, kh, kw, m, :] .
+// src[g*K + :, r + shift_h(kh), c + shift_w(kw), :], for every dst position whose shifted
+// source position lies inside src: one batched GEMM per group and tap, its batch the rows.
+// src: (groups*K, SH, SW, N), dst: (groups*M, DH, DW, N), taps: (groups, KH, KW, M, K).
+void accumulate_taps(const at::Tensor& src, const at::Tensor& taps, at::Tensor& dst,
+                     int64_t groups, int64_t shift_h0, int64_t step_h, int64_t shift_w0,
+                     int64_t step_w, const Conv2dDeviceKernels& device) {
+  const int64_t n = src.size(3), sh = src.size(1), sw = src.size(2);
+  const int64_t dh = dst.size(1), dw = dst.size(2);
+  const int64_t k = taps.size(4), m = taps.size(3);
+  for (int64_t group = 0; group < groups; ++group) {
+    for (int64_t kh = 0; kh < taps.size(1); ++kh) {
+      const int64_t shift_h = shift_h0 + kh * step_h;
+      const int64_t r0 = std::max<int64_t>(0, -shift_h), r1 = std::min(dh, sh - shift_h);
+      for (int64_t kw = 0; kw < taps.size(2); ++kw) {
+        const int64_t shift_w = shift_w0 + kw * step_w;
+        const int64_t c0 = std::max<int64_t>(0, -shift_w), c1 = std::min(dw, sw - shift_w);
+        if (r1 <= r0 || c1 <= c0) {
+          continue;
+        }
+        const int64_t rows = r1 - r0, columns = (c1 - c0) * n;
+        const auto a = taps[group][kh][kw].expand({rows, m, k});
+        const auto b = src.as_strided(
+            {rows, k, columns}, {sw * n, sh * sw * n, 1},
+            src.storage_offset() + ((group * k * sh + r0 + shift_h) * sw + c0 + shift_w) * n);
+        auto c = dst.as_strided({rows, m, columns}, {dw * n, dh * dw * n, 1},
+                                dst.storage_offset() + ((group * m * dh + r0) * dw + c0) * n);
+        device.bmm(a, b, c, /*accumulate=*/true);
+      }
+    }
+  }
+}
+
+// (N, C, H, W) -> (C, H, W, N): the layout whose rows of one channel are GEMM operands.
+at::Tensor samples_last(const at::Tensor& t) {
+  return t.permute({1, 2, 3, 0}).contiguous();
+}
+
+at::Tensor implicit_forward(const at::Tensor& input, const at::Tensor& weight,
+                            const std::optional<at::Tensor>& bias, const Conv2dGeometry& g,
+                            const Conv2dDeviceKernels& device) {
+  const auto taps = weight.view({g.groups, g.out_channels_per_group(), g.in_channels_per_group(),
+                                 g.kernel_h, g.kernel_w})
+                        .permute({0, 3, 4, 1, 2})
+                        .contiguous();
+  auto sums = at::zeros({g.out_channels, g.out_h, g.out_w, g.batch},
+                        input.options().dtype(accumulate_type(input)));
+  accumulate_taps(samples_last(input), taps, sums, g.groups, -g.pad_h, g.dilation_h, -g.pad_w,
+                  g.dilation_w, device);
+  auto output = sums.permute({3, 0, 1, 2});
+  if (bias.has_value()) {
+    output = output + bias->view({1, g.out_channels, 1, 1}).to(output.scalar_type());
+  }
+  return output.to(input.scalar_type()).contiguous();
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
+    const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& weight,
+    const Conv2dGeometry& g, std::array<bool, 3> output_mask, const Conv2dDeviceKernels& device) {
+  const auto acc = input.options().dtype(accumulate_type(input));
+  const auto go = samples_last(grad_output);
+  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  const auto filters = weight.view({g.groups, ocg, icg, g.kernel_h, g.kernel_w});
+  auto grad_input = unused_gradient(input);
+  if (output_mask[0]) {
+    // Input position (r, c) gathers output (r + pad - kh * dilation, ...) through tap (kh, kw).
+    auto sums = at::zeros({g.in_channels, g.in_h, g.in_w, g.batch}, acc);
+    accumulate_taps(go, filters.permute({0, 3, 4, 2, 1}).contiguous(), sums, g.groups, g.pad_h,
+                    -g.dilation_h, g.pad_w, -g.dilation_w, device);
+    grad_input = sums.permute({3, 0, 1, 2}).to(input.scalar_type()).contiguous();
+  }
+  auto grad_weight = unused_gradient(input);
+  if (output_mask[1]) {
+    // Tap (kh, kw) of group g: grad_output rows (out/group x columns*samples) times the input
+    // rows they read, transposed, summed over the output rows.
+    const auto x = samples_last(input);
+    const int64_t n = g.batch;
+    auto sums = at::zeros({g.groups, g.kernel_h, g.kernel_w, ocg, icg}, acc);
+    for (int64_t group = 0; group < g.groups; ++group) {
+      for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+        const int64_t shift_h = kh * g.dilation_h - g.pad_h;
+        const int64_t r0 = std::max<int64_t>(0, -shift_h), r1 = std::min(g.out_h, g.in_h - shift_h);
+        for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+          const int64_t shift_w = kw * g.dilation_w - g.pad_w;
+          const int64_t c0 = std::max<int64_t>(0, -shift_w), c1 = std::min(g.out_w, g.in_w - shift_w);
+          if (c1 <= c0) {
+            continue;
+          }
+          const int64_t columns = (c1 - c0) * n;
+          auto tap = sums[group][kh][kw].unsqueeze(0);
+          for (int64_t r = r0; r < r1; ++r) {
+            const auto a = go.as_strided(
+                {1, ocg, columns}, {0, g.out_h * g.out_w * n, 1},
+                ((group * ocg * g.out_h + r) * g.out_w + c0) * n);
+            const auto b = x.as_strided(
+                {1, columns, icg}, {0, 1, g.in_h * g.in_w * n},
+                ((group * icg * g.in_h + r + shift_h) * g.in_w + c0 + shift_w) * n);
+            device.bmm(a, b, tap, /*accumulate=*/true);
+          }
+        }
+      }
+    }
+    grad_weight = sums.permute({0, 3, 4, 1, 2}).reshape(weight.sizes()).to(weight.scalar_type()).contiguous();
+  }
+  auto grad_bias = output_mask[2] ? conv2d_grad_bias(grad_output.contiguous()) : unused_gradient(input);
+  return {grad_input, grad_weight, grad_bias};
+}
+
+std::string implicit_unsupported_because(const Conv2dGeometry& g) {
+  if (g.stride_h == 1 && g.stride_w == 1) {
+    return "";
+  }
+  return c10::str("implicit needs stride 1 (a strided row is no unit-stride GEMM operand), got (",
+                  g.stride_h, ", ", g.stride_w, ")");
+}
+
+} // namespace
+
+CONVLAB_CONV2D_ALGORITHM(implicit, {"implicit", implicit_unsupported_because, implicit_forward,
+                                    implicit_backward});
+
+} // namespace ops
+} // namespace convlab
