@@ -80,6 +80,20 @@ def test_the_same_bits_at_any_thread_count():
     assert torch.equal(one, two)
 
 
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_a_deep_product_split_between_threads(accumulate):
+    """Few rows and columns, a long depth: each thread sums a share of the depth, then the
+    shares are added (the path grad_weight's GEMMs take)."""
+    a, b = _operands(1, 20, 40, 5000)
+    c = torch.randn(1, 20, 40) if accumulate else None
+    saved = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        _check(gemm(a, b, c), a, b, c)
+    finally:
+        torch.set_num_threads(saved)
+
+
 def test_names_the_instruction_set_it_was_built_for():
     assert torch.ops.convlab.gemm_instruction_set() in ("AVX-512", "AVX2", "scalar")
 

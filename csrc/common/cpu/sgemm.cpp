@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "common/cpu/sgemm_micro_kernel.h"
 
@@ -116,49 +117,121 @@ void choose_split(int64_t batch, int64_t m, int64_t n, int64_t& task_rows, int64
 
 } // namespace
 
+namespace {
+
+// One task: rows [r_begin, r_end) x columns [c0, c0 + columns) of c[item], over depth
+// [p_begin, p_end), added to c's values when `accumulate`.
+struct Task {
+  int64_t item, r_begin, r_end, c0, columns, p_begin, p_end;
+};
+
+void run_task(const Task& t, const Matrix& a, const Matrix& b, float* c, int64_t c_batch_stride,
+              int64_t ldc, bool accumulate, float* a_packed, float* b_packed) {
+  float* c_item = c + t.item * c_batch_stride + t.c0;
+  if (t.p_end == t.p_begin && !accumulate) {
+    for (int64_t r = t.r_begin; r < t.r_end; ++r) {
+      std::fill_n(c_item + r * ldc, t.columns, 0.0f);
+    }
+  }
+  for (int64_t p0 = t.p_begin; p0 < t.p_end; p0 += kDepth) {
+    const int64_t depth = std::min(kDepth, t.p_end - p0);
+    pack_b(b.data + t.item * b.batch_stride + p0 * b.row_stride + t.c0 * b.col_stride,
+           b.row_stride, b.col_stride, depth, t.columns, b_packed);
+    const bool add = accumulate || p0 > t.p_begin;
+    for (int64_t r0 = t.r_begin; r0 < t.r_end; r0 += kRowBlock) {
+      const int64_t rows = std::min(kRowBlock, t.r_end - r0);
+      pack_a(a.data + t.item * a.batch_stride + r0 * a.row_stride + p0 * a.col_stride,
+             a.row_stride, a.col_stride, rows, depth, a_packed);
+      for (int64_t i = 0; i < rows; i += kRows) {
+        const float* a_sliver = a_packed + i * depth;
+        const int tile_rows = static_cast<int>(std::min<int64_t>(kRows, rows - i));
+        for (int64_t j = 0; j < t.columns; j += kCols) {
+          micro_tile(depth, a_sliver, b_packed + j * depth, c_item + (r0 + i) * ldc + j, ldc, add,
+                     tile_rows, static_cast<int>(std::min<int64_t>(kCols, t.columns - j)));
+        }
+      }
+    }
+  }
+}
+
+struct ThreadBuffers {
+  PackBuffer a, b;
+};
+
+ThreadBuffers& thread_buffers() {
+  static thread_local ThreadBuffers buffers;
+  return buffers;
+}
+
+// A call with fewer matrices than threads and a depth far beyond its rows and columns
+// (grad_weight's GEMMs: a depth of every output position) splits its depth between threads
+// rather than its rows or columns, which would pack the other operand once per thread: each
+// thread sums its share into a buffer of its own, then the shares are added in thread order.
+// Each thread's share is at least this deep.
+constexpr int64_t kSplitDepth = 4 * kDepth;
+
+void gemm_by_depth(int64_t parts, int64_t batch, int64_t m, int64_t n, int64_t k, const Matrix& a,
+                   const Matrix& b, float* c, int64_t c_batch_stride, int64_t ldc, bool accumulate) {
+  const int64_t share = ceil_div(ceil_div(k, parts), kDepth) * kDepth;
+  parts = ceil_div(k, share);
+  std::vector<float> shares((parts - 1) * batch * m * n);
+  at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+    auto& buffers = thread_buffers();
+    float* a_packed = buffers.a.get(kRowBlock * kDepth);
+    float* b_packed = buffers.b.get(kDepth * kColBlock);
+    for (int64_t part = begin; part < end; ++part) {
+      const bool first = part == 0;
+      float* target = first ? c : shares.data() + (part - 1) * batch * m * n;
+      for (int64_t item = 0; item < batch; ++item) {
+        for (int64_t c0 = 0; c0 < n; c0 += kColBlock) {
+          run_task({item, 0, m, c0, std::min(kColBlock, n - c0), part * share,
+                    std::min(k, (part + 1) * share)},
+                   a, b, target, first ? c_batch_stride : m * n, first ? ldc : n,
+                   first && accumulate, a_packed, b_packed);
+        }
+      }
+    }
+  });
+  at::parallel_for(0, batch * m, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      float* to = c + row / m * c_batch_stride + row % m * ldc;
+      for (int64_t part = 1; part < parts; ++part) {
+        const float* from = shares.data() + (part - 1) * batch * m * n + row * n;
+        for (int64_t j = 0; j < n; ++j) {
+          to[j] += from[j];
+        }
+      }
+    }
+  });
+}
+
+} // namespace
+
 void batched_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, Matrix a, Matrix b, float* c,
                   int64_t c_batch_stride, int64_t ldc, bool accumulate) {
   if (batch == 0 || m == 0 || n == 0) {
     return;
   }
+  const int64_t threads = at::get_num_threads();
+  if (batch < threads && k >= kSplitDepth * threads && k >= 4 * std::max(m, n) &&
+      !at::in_parallel_region()) {
+    gemm_by_depth(threads, batch, m, n, k, a, b, c, c_batch_stride, ldc, accumulate);
+    return;
+  }
   int64_t task_rows = 0, col_block = 0;
   choose_split(batch, m, n, task_rows, col_block);
   const int64_t row_tasks = ceil_div(m, task_rows), col_blocks = ceil_div(n, col_block);
-  at::parallel_for(0, batch * row_tasks * col_blocks, 1, [&](int64_t begin, int64_t end) {
-    static thread_local PackBuffer a_buffer, b_buffer;
-    float* a_packed = a_buffer.get(kRowBlock * kDepth);
-    float* b_packed = b_buffer.get(kDepth * col_block);
+  const int64_t tasks = batch * row_tasks * col_blocks;
+  at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+    auto& buffers = thread_buffers();
+    float* a_packed = buffers.a.get(kRowBlock * kDepth);
+    float* b_packed = buffers.b.get(kDepth * col_block);
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t item = task / (row_tasks * col_blocks);
       const int64_t r_begin = (task / col_blocks) % row_tasks * task_rows;
-      const int64_t r_end = std::min(m, r_begin + task_rows);
       const int64_t c0 = task % col_blocks * col_block;
-      const int64_t columns = std::min(col_block, n - c0);
-      float* c_item = c + item * c_batch_stride + c0;
-      if (k == 0 && !accumulate) {
-        for (int64_t r = r_begin; r < r_end; ++r) {
-          std::fill_n(c_item + r * ldc, columns, 0.0f);
-        }
-      }
-      for (int64_t p0 = 0; p0 < k; p0 += kDepth) {
-        const int64_t depth = std::min(kDepth, k - p0);
-        pack_b(b.data + item * b.batch_stride + p0 * b.row_stride + c0 * b.col_stride,
-               b.row_stride, b.col_stride, depth, columns, b_packed);
-        const bool add = accumulate || p0 > 0;
-        for (int64_t r0 = r_begin; r0 < r_end; r0 += kRowBlock) {
-          const int64_t rows = std::min(kRowBlock, r_end - r0);
-          pack_a(a.data + item * a.batch_stride + r0 * a.row_stride + p0 * a.col_stride,
-                 a.row_stride, a.col_stride, rows, depth, a_packed);
-          for (int64_t i = 0; i < rows; i += kRows) {
-            const float* a_sliver = a_packed + i * depth;
-            const int tile_rows = static_cast<int>(std::min<int64_t>(kRows, rows - i));
-            for (int64_t j = 0; j < columns; j += kCols) {
-              micro_tile(depth, a_sliver, b_packed + j * depth, c_item + (r0 + i) * ldc + j, ldc,
-                         add, tile_rows, static_cast<int>(std::min<int64_t>(kCols, columns - j)));
-            }
-          }
-        }
-      }
+      run_task({task / (row_tasks * col_blocks), r_begin, std::min(m, r_begin + task_rows), c0,
+                std::min(col_block, n - c0), 0, k},
+               a, b, c, c_batch_stride, ldc, accumulate, a_packed, b_packed);
     }
   });
 }

@@ -50,6 +50,68 @@ at::Tensor samples_last(const at::Tensor& t) {
   return t.permute({1, 2, 3, 0}).contiguous();
 }
 
+// grad_weight of tap (kh, kw) of each group: grad_output rows (out/group x positions*samples)
+// times the input positions they read, transposed, summed over positions. Two ways to lay the
+// positions out as one GEMM depth:
+// - by rows: one GEMM per output row, over exactly the columns whose input lies inside the
+//   plane (nothing wasted; many GEMMs on large planes);
+// - by taps: grad_output and the input copied into rows as wide as the padded input, zeros
+//   in the margins, so every tap reads one contiguous stretch of both and is one GEMM over
+//   all rows (the margins cost (width + 2 * pad) / width more products).
+// Wide rows pay once the output is kWideRowsPerPad times wider than the padding.
+constexpr int64_t kWideRowsPerPad = 8;
+
+void grad_weight_by_rows(const at::Tensor& go, const at::Tensor& x, const Conv2dGeometry& g,
+                         at::Tensor& sums, const Conv2dDeviceKernels& device) {
+  const int64_t n = g.batch, icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  for (int64_t group = 0; group < g.groups; ++group) {
+    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+      const int64_t shift_h = kh * g.dilation_h - g.pad_h;
+      const int64_t r0 = std::max<int64_t>(0, -shift_h), r1 = std::min(g.out_h, g.in_h - shift_h);
+      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+        const int64_t shift_w = kw * g.dilation_w - g.pad_w;
+        const int64_t c0 = std::max<int64_t>(0, -shift_w), c1 = std::min(g.out_w, g.in_w - shift_w);
+        if (c1 <= c0) {
+          continue;
+        }
+        const int64_t columns = (c1 - c0) * n;
+        auto tap = sums[group][kh][kw].unsqueeze(0);
+        for (int64_t r = r0; r < r1; ++r) {
+          const auto a = go.as_strided({1, ocg, columns}, {0, g.out_h * g.out_w * n, 1},
+                                       ((group * ocg * g.out_h + r) * g.out_w + c0) * n);
+          const auto b = x.as_strided({1, columns, icg}, {0, 1, g.in_h * g.in_w * n},
+                                      ((group * icg * g.in_h + r + shift_h) * g.in_w + c0 + shift_w) * n);
+          device.bmm(a, b, tap, /*accumulate=*/true);
+        }
+      }
+    }
+  }
+}
+
+void grad_weight_by_taps(const at::Tensor& go, const at::Tensor& input, const Conv2dGeometry& g,
+                         at::Tensor& sums, const Conv2dDeviceKernels& device) {
+  const int64_t n = g.batch, icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  const int64_t wide = g.in_w + 2 * g.pad_w, tall = g.in_h + 2 * g.pad_h + 1; // +1: the last
+  // tap's stretch runs past the last row's end into zeros.
+  auto x = at::zeros({g.in_channels, tall, wide, n}, input.options());
+  x.narrow(1, g.pad_h, g.in_h).narrow(2, g.pad_w, g.in_w).copy_(input.permute({1, 2, 3, 0}));
+  auto rows = at::zeros({g.out_channels, g.out_h, wide, n}, go.options());
+  rows.narrow(2, 0, g.out_w).copy_(go);
+  const int64_t depth = g.out_h * wide * n;
+  for (int64_t group = 0; group < g.groups; ++group) {
+    const auto a = rows.as_strided({1, ocg, depth}, {0, depth, 1}, group * ocg * depth);
+    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+        const auto b = x.as_strided(
+            {1, depth, icg}, {0, 1, tall * wide * n},
+            ((group * icg * tall + kh * g.dilation_h) * wide + kw * g.dilation_w) * n);
+        auto tap = sums[group][kh][kw].unsqueeze(0);
+        device.bmm(a, b, tap, /*accumulate=*/true);
+      }
+    }
+  }
+}
+
 at::Tensor implicit_forward(const at::Tensor& input, const at::Tensor& weight,
                             const std::optional<at::Tensor>& bias, const Conv2dGeometry& g,
                             const Conv2dDeviceKernels& device) {
@@ -85,34 +147,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
   }
   auto grad_weight = unused_gradient(input);
   if (output_mask[1]) {
-    // Tap (kh, kw) of group g: grad_output rows (out/group x columns*samples) times the input
-    // rows they read, transposed, summed over the output rows.
-    const auto x = samples_last(input);
-    const int64_t n = g.batch;
     auto sums = at::zeros({g.groups, g.kernel_h, g.kernel_w, ocg, icg}, acc);
-    for (int64_t group = 0; group < g.groups; ++group) {
-      for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-        const int64_t shift_h = kh * g.dilation_h - g.pad_h;
-        const int64_t r0 = std::max<int64_t>(0, -shift_h), r1 = std::min(g.out_h, g.in_h - shift_h);
-        for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-          const int64_t shift_w = kw * g.dilation_w - g.pad_w;
-          const int64_t c0 = std::max<int64_t>(0, -shift_w), c1 = std::min(g.out_w, g.in_w - shift_w);
-          if (c1 <= c0) {
-            continue;
-          }
-          const int64_t columns = (c1 - c0) * n;
-          auto tap = sums[group][kh][kw].unsqueeze(0);
-          for (int64_t r = r0; r < r1; ++r) {
-            const auto a = go.as_strided(
-                {1, ocg, columns}, {0, g.out_h * g.out_w * n, 1},
-                ((group * ocg * g.out_h + r) * g.out_w + c0) * n);
-            const auto b = x.as_strided(
-                {1, columns, icg}, {0, 1, g.in_h * g.in_w * n},
-                ((group * icg * g.in_h + r + shift_h) * g.in_w + c0 + shift_w) * n);
-            device.bmm(a, b, tap, /*accumulate=*/true);
-          }
-        }
-      }
+    if (g.out_w >= kWideRowsPerPad * g.pad_w) {
+      grad_weight_by_taps(go, input, g, sums, device);
+    } else {
+      grad_weight_by_rows(go, samples_last(input), g, sums, device);
     }
     grad_weight = sums.permute({0, 3, 4, 1, 2}).reshape(weight.sizes()).to(weight.scalar_type()).contiguous();
   }
