@@ -30,6 +30,32 @@ def _shape(shape):
     return "×".join(str(s) for s in shape)
 
 
+def _machine_rate(results: dict) -> float | None:
+    """The machine GEMM rate of the square GEMM (CPU runs), what conv rates are a fraction of."""
+    machine = results.get("machine")
+    return machine["gemms"][0]["machine_gflops"] if machine else None
+
+
+def _machine_lines(machine: dict | None) -> list[str]:
+    if not machine:
+        return []
+    cache_text = ", ".join(f"{k} {v}" for k, v in machine["caches"].items()) or "not reported"
+    lines = ["", "## GEMM (float32): convlab's own against the machine's", "",
+             f"Instruction set: {machine['instruction_set']} (convlab's GEMM micro-kernel built "
+             f"for {machine['convlab_gemm_built_for']}); caches per core: {cache_text}. "
+             "Machine GEMM = the better of MKL (torch.mm) and oneDNN"
+             + ("" if machine["onednn"] else " (not in this torch build: MKL alone)")
+             + ", measured in this run.", "",
+             "| GEMM (m × n × k) | MKL GFLOP/s | oneDNN GFLOP/s | convlab GFLOP/s | convlab of machine |",
+             "|---|---|---|---|---|"]
+    for row in machine["gemms"]:
+        rates = row["gflops"]
+        onednn = f"{rates['onednn']:.0f}" if "onednn" in rates else "—"
+        lines.append(f"| {row['shape']} | {rates['mkl']:.0f} | {onednn} | {rates['convlab']:.0f} | "
+                     f"{row['convlab_of_machine']:.0%} |")
+    return lines
+
+
 def markdown(results: dict) -> str:
     meta, goals, summary = results["meta"], results["goals"], results["summary"]
     s = meta["settings"]
@@ -73,6 +99,7 @@ def markdown(results: dict) -> str:
                              ("vgg16_conv", "VGG-16 conv layer fwd+bwd"),
                              ("pool", "pooling layer fwd and fwd+bwd"))),
     ]
+    lines += _machine_lines(results.get("machine"))
     if results["train"]:
         naive = any("naive" in r["time"] for r in results["train"])
         lines += ["", "## Train step (forward, loss, backward, SGD step)", "",
@@ -94,15 +121,18 @@ def markdown(results: dict) -> str:
         lines += ["", "## Conv layers (custom = auto)", "",
                   "| layer | input | weight | auto picks | fwd native ms | fwd custom ms | fwd × "
                   "| fwd+bwd native ms | fwd+bwd custom ms | fwd+bwd × | GFLOP/s fwd+bwd native / custom "
-                  f"| ≤ {goals['vgg16_conv']}× (VGG-16) |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  f"| custom of machine GEMM | ≤ {goals['vgg16_conv']}× (VGG-16) |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        machine_rate = _machine_rate(results)
         for r in results["conv"]:
             f, b = r["fwd"], r["fwd_bwd"]
             lines.append(
                 f"| {r['layer']} | {_shape(r['input'])} | {_shape(r['weight'])} | {r['auto_picks']} | "
                 f"{_ms(f['native']['ms'])} | {_ms(f['auto']['ms'])} | {_x(r['ratio_fwd'])} | "
                 f"{_ms(b['native']['ms'])} | {_ms(b['auto']['ms'])} | {_x(r['ratio_fwd_bwd'])} | "
-                f"{b['native']['gflops']:.0f} / {b['auto']['gflops']:.0f} | {_pass(r['pass'])} |")
+                f"{b['native']['gflops']:.0f} / {b['auto']['gflops']:.0f} | "
+                + (f"{b['auto']['gflops'] / machine_rate:.0%} | " if machine_rate else "— | ")
+                + f"{_pass(r['pass'])} |")
         algorithms = [a for a in ALGORITHMS if any(a in r["fwd_bwd"] or a in r["skipped"]
                                                    for r in results["conv"])]
         if algorithms:

@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:  # also runnable as `python3 benchmarks/suite.py`
     sys.path.insert(0, str(ROOT))
 
 import ops  # noqa: E402
+from benchmarks import machine  # noqa: E402
 from benchmarks.goals import GOALS, summarise  # noqa: E402
 from benchmarks.layer_shapes import ConvLayer, PoolLayer, conv_layers, pool_layers  # noqa: E402
 from benchmarks.memory import CPU_MEMORY_METHOD, CUDA_MEMORY_METHOD  # noqa: E402
@@ -90,6 +91,9 @@ def run(settings: Settings, convs: list[ConvLayer], pools: list[PoolLayer],
         log(f"fp32 GEMM {gemm_size}^3 ...")
         results["gemm"] = gemm_rates(settings, timer, gemm_size)
         log(f"  {results['gemm']['gflops']} GFLOP/s")
+        if device.type == "cpu":
+            log("GEMM rates: MKL, oneDNN, convlab ...")
+            results["machine"] = machine.gemm_rates(settings, timer, gemm_size)
         results["conv"] = []
         for layer in convs:
             log(f"{layer.label} {layer.input} {layer.weight} ...")

@@ -46,10 +46,18 @@ def test_suite_writes_json_markdown_and_chart(tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {"results.json", "results.md", "results.png"}
 
     data = json.loads(paths["json"].read_text())
-    assert set(data) == {"meta", "goals", "gemm", "conv", "pool", "train", "summary"}
+    assert set(data) == {"meta", "goals", "gemm", "machine", "conv", "pool", "train", "summary"}
     assert {"threads", "timer", "memory_method", "machine", "torch", "wall_s",
             "settings"} <= set(data["meta"])
     assert data["meta"]["threads"] >= 1 and data["gemm"]["gflops"]["fp32"] > 0
+    machine = data["machine"]
+    assert machine["instruction_set"] in ("AMX", "AVX-512", "AVX2", "baseline x86-64", "unknown")
+    assert [g["shape"] for g in machine["gemms"]][0] == "64³" and len(machine["gemms"]) == 4
+    for row in machine["gemms"]:
+        assert row["gflops"]["convlab"] > 0 and row["machine_gflops"] >= row["gflops"]["mkl"]
+        assert row["convlab_of_machine"] == row["gflops"]["convlab"] / row["machine_gflops"]
+    markdown = paths["md"].read_text()
+    assert "convlab of machine" in markdown and "custom of machine GEMM" in markdown
 
     vgg, lenet = data["conv"]
     for row in (vgg, lenet):
