@@ -5,9 +5,10 @@
 //   enough to pay for the transforms: at least 16 input channels per group, outputs of at
 //   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where
 //   the GEMMs need more columns).
-// - Implicit GEMM for padded stride-1 convolutions whose output planes have at most 16
-//   positions (VGG's 4x4 and 2x2 layers): im2col's columns there are mostly padding zeros,
-//   which implicit GEMM never multiplies.
+// - Implicit GEMM, first, for padded stride-1 convolutions whose output planes have at most 16
+//   positions (VGG's 4x4 and 2x2 layers), or 64 with at most 64 input channels per group (VGG-11
+//   width 1/4's 8x8 layers): im2col's columns there are mostly padding zeros, which implicit
+//   GEMM never multiplies, and Winograd's transforms cost more than its GEMMs save.
 // - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and VGG.
 // - Direct and FFT never win here: they are the readable reference and the lecture's third way.
 // GPU (and its emulation, which must choose as a GPU does): not measured yet, so im2col
@@ -29,11 +30,21 @@ constexpr int64_t kWinogradMinTiles = 64;
 constexpr int64_t kWinogradDeepChannels = 256;
 constexpr int64_t kWinogradMinTilesDeep = 128;
 constexpr int64_t kImplicitMaxPositions = 16;
+constexpr int64_t kImplicitMaxPositionsShallow = 64;
+constexpr int64_t kImplicitMaxChannelsShallow = 64;
 } // namespace
 
 const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice device) {
   if (runs_cuda_code(device)) {
     return conv2d_algorithm_named("im2col");
+  }
+  const auto& implicit = conv2d_algorithm_named("implicit");
+  const int64_t positions = g.out_h * g.out_w;
+  if (implicit.why_not(g).empty() && (g.pad_h > 0 || g.pad_w > 0) &&
+      (positions <= kImplicitMaxPositions ||
+       (positions <= kImplicitMaxPositionsShallow &&
+        g.in_channels_per_group() <= kImplicitMaxChannelsShallow))) {
+    return implicit;
   }
   const auto& winograd = conv2d_algorithm_named("winograd");
   const int64_t tiles = g.batch * winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
@@ -43,11 +54,6 @@ const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice d
   if (winograd.why_not(g).empty() && g.in_channels_per_group() >= kWinogradMinChannels &&
       std::min(g.out_h, g.out_w) >= kWinogradMinOutputSide && tiles >= min_tiles) {
     return winograd;
-  }
-  const auto& implicit = conv2d_algorithm_named("implicit");
-  if (implicit.why_not(g).empty() && (g.pad_h > 0 || g.pad_w > 0) &&
-      g.out_h * g.out_w <= kImplicitMaxPositions) {
-    return implicit;
   }
   return conv2d_algorithm_named("im2col");
 }
