@@ -57,6 +57,7 @@ def fuzz(subject, examples: int, fuzz_seed: int) -> dict:
 
     @seed(fuzz_seed)
     @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+              report_multiple_bugs=False,
               suppress_health_check=list(HealthCheck))
     @given(conv_arguments())
     def property(case):
