@@ -10,7 +10,10 @@ import torch
 import torch.nn.functional as F
 
 import ops
+from proving.fuzz import fuzz
 from proving.run import run_prove
+from proving.subject import Subject
+from proving.training_checks import refusals
 
 # Quick prove on the small grid: seconds, not minutes.
 QUICK = ("prove.quick=true", "prove.grid=small", "prove.fuzz_examples=20")
@@ -130,3 +133,30 @@ def test_the_homework_scaffold_fails_and_the_reference_passes(compose_config):
 def test_every_built_in_algorithm_and_backend_passes_the_full_prove(compose_config, target):
     report = run_prove(compose_config(target, "prove.quick=true", config_name="prove"))
     assert report["passed"], report["first_failure"]
+
+
+def lenient_dilation(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    # The python backend, but computing where torch refuses: a dilation below 1 taken as 1.
+    if isinstance(dilation, int) and dilation < 1:
+        dilation = 1
+    return ops.backend("python").functions["conv2d"](input, weight, bias, stride, padding,
+                                                     dilation, groups)
+
+
+def test_the_fuzz_fails_a_backend_that_computes_where_torch_refuses():
+    subject = Subject("backend 'lenient'", lenient_dilation, None, "python", 10.0, False)
+    result = fuzz(subject, 100, 0)
+    assert result["status"] == "FAIL"
+    # (torch computes an empty batch even with dilation 0: then the shapes differ.)
+    assert re.search(r"'dilation': (0|-2)\b", result["message"]), result["message"]
+    python = ops.backend("python").functions["conv2d"]
+    assert fuzz(Subject("backend 'python'", python, None, "python", 10.0, False), 100, 0)[
+        "status"] == "pass"
+
+
+def test_parity_names_the_layers_a_forced_algorithm_cannot_do(compose_config):
+    cfg = compose_config("algorithm=winograd", config_name="prove")
+    count, reasons = refusals("winograd", cfg)
+    assert count == 3 and len(reasons) == 3  # LeNet-5's filters are 5x5
+    assert "winograd needs a 3x3 kernel" in reasons[0]
+    assert refusals("im2col", cfg) == (3, [])
