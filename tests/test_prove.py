@@ -10,9 +10,11 @@ import torch
 import torch.nn.functional as F
 
 import ops
+from ops import registered_algorithms
+from proving import autograd_checks
 from proving.fuzz import fuzz
 from proving.run import run_prove
-from proving.subject import Subject
+from proving.subject import Subject, subject_for
 from proving.training_checks import refusals
 
 # Quick prove on the small grid: seconds, not minutes.
@@ -160,3 +162,62 @@ def test_parity_names_the_layers_a_forced_algorithm_cannot_do(compose_config):
     assert count == 3 and len(reasons) == 3  # LeNet-5's filters are 5x5
     assert "winograd needs a 3x3 kernel" in reasons[0]
     assert refusals("im2col", cfg) == (3, [])
+
+
+def bias_as_scratch(input, weight, bias, stride, padding, dilation, groups):
+    # Right values, but the caller's bias is halved in place (used as a scratch buffer).
+    output = correct(input, weight, bias, stride, padding, dilation, groups)
+    if bias is not None:
+        bias.mul_(0.5)
+    return output
+
+
+def column_major(input, weight, bias, stride, padding, dilation, groups):
+    # Right values in other strides than the op's fake kernel promises (W before H in memory).
+    output = correct(input, weight, bias, stride, padding, dilation, groups)
+    return output.transpose(2, 3).contiguous().transpose(2, 3)
+
+
+def test_opcheck_fails_an_algorithm_that_mutates_an_argument():
+    ops.register_conv2d_algorithm("bias_as_scratch", bias_as_scratch)
+    try:
+        result = autograd_checks.opchecks(subject_for("bias_as_scratch", None))
+    finally:
+        ops.unregister_conv2d_algorithm("bias_as_scratch")
+    assert result["status"] == "FAIL"
+    assert re.search(r"convlab.conv2d.default on input \(.*bias: .*test_schema failed with "
+                     "Argument bias is not defined as mutable but was mutated", result["message"])
+
+
+def test_opcheck_fails_a_result_whose_strides_are_not_the_fake_kernels(prove, monkeypatch):
+    # convlab makes a Python algorithm's results dense (_checked); without that, as for a C++
+    # algorithm returning another layout, opcheck is what sees the strides differ.
+    monkeypatch.setattr(registered_algorithms, "_checked", lambda result, *_: result)
+    report = prove("column_major", "prove.fail_fast=true", forward=column_major)
+    # Every check before it passes: only opcheck compares the strides with the fake's.
+    assert re.match(r"opcheck: convlab.conv2d.default on input .*test_faketensor failed .*"
+                    "Stride mismatch", report["first_failure"]), report["first_failure"]
+
+
+def zero_input_shortcut(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    # Data-dependent Python: a branch on a tensor's value breaks fullgraph compilation.
+    if input.abs().max().item() == 0:
+        return input.new_zeros(0)
+    return F.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def other_when_compiled(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    scale = 1.001 if torch.compiler.is_compiling() else 1.0
+    return F.conv2d(input, weight, bias, stride, padding, dilation, groups) * scale
+
+
+def test_compile_fails_data_dependent_python_and_a_compiled_result_unlike_eager():
+    breaking = Subject("backend 'shortcut'", zero_input_shortcut, None, "python", 10.0, False)
+    result = autograd_checks.compiled(breaking, 0)
+    assert result["status"] == "FAIL"
+    assert re.search(r"compiling failed on input \(2, 2, 5, 6\) .*data-dependent",
+                     result["message"]), result["message"]
+    unlike = Subject("backend 'unlike'", other_when_compiled, None, "python", 10.0, False)
+    result = autograd_checks.compiled(unlike, 0)
+    assert result["status"] == "FAIL"
+    assert result["message"].startswith("compiled forward max error"), result["message"]
