@@ -69,7 +69,7 @@ def parity(subject, cfg, output_dir: Path) -> dict:
     message = f"Δ accuracy {delta:+.2f} points (see parity/parity.md)"
     problems = "; ".join(summary["problems"])
     return outcome(name, covers, summary["passed"], message + (f"; {problems}" if problems else ""),
-                   delta_points=delta, accuracies={run["backend"]: run["test_acc"]
+                   cases=len(report["runs"]), delta_points=delta, accuracies={run["backend"]: run["test_acc"]
                                                    for run in report["runs"]})
 
 
@@ -89,4 +89,4 @@ def speed(subject, cfg) -> dict:
             for layer in conv_layers(cfg.model.name, cfg.prove.speed_batch)]
     timed = sum(subject.algorithm in row["fwd"] for row in rows)
     return outcome(name, covers, True, f"{len(rows)} layers timed, {subject.label} on {timed} "
-                   "(the others it cannot do)", layers=rows)
+                   "(the others it cannot do)", layers=rows, cases=len(rows))

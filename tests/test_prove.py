@@ -12,9 +12,12 @@ import torch.nn.functional as F
 import ops
 from ops import registered_algorithms
 from proving import autograd_checks
+from proving.autograd_checks import SMALL, small_cases
+from proving.cases import LAYOUTS
 from proving.fuzz import fuzz
 from proving.run import run_prove
 from proving.subject import Subject, subject_for
+from proving.support import refuses_case, subject_grid
 from proving.training_checks import refusals
 
 # Quick prove on the small grid: seconds, not minutes.
@@ -108,6 +111,9 @@ def test_the_correct_algorithm_and_the_example_pass(prove, tmp_path):
     assert {c["check"]: c["status"] for c in report["checks"]} == {
         "float64 grid": "pass", "float32 accuracy": "pass", "gradcheck + gradgradcheck": "pass",
         "opcheck": "pass", "fuzz": "pass", "torch.compile": "pass", "emulated GPU": "skipped"}
+    # How many cases each check ran, in the verdict table too.
+    assert all(c["cases"] > 0 for c in report["checks"] if c["status"] == "pass")
+    assert "| check | result | cases | detail |" in (tmp_path / "prove.md").read_text()
     assert {p.name for p in tmp_path.iterdir()} >= {"prove.json", "prove.md", "prove.png"}
     try:
         report = prove("unfold", "prove.module=examples/unfold_conv2d.py")
@@ -221,3 +227,17 @@ def test_compile_fails_data_dependent_python_and_a_compiled_result_unlike_eager(
     result = autograd_checks.compiled(unlike, 0)
     assert result["status"] == "FAIL"
     assert result["message"].startswith("compiled forward max error"), result["message"]
+
+
+def test_a_narrow_algorithm_is_proven_on_cases_it_can_do():
+    winograd = subject_for("winograd", None)
+    cases, added = subject_grid(winograd, "small")
+    plainer = cases[-added:]
+    assert added > 20 and not any(refuses_case(winograd, case) for case in plainer)
+    # Only what Winograd needs was given up: padding, groups and layout still vary.
+    assert {c.layout for c in plainer} == set(LAYOUTS) and {c.groups for c in plainer} == {1, 2}
+    assert len({c.padding for c in plainer}) >= 4
+    assert len(small_cases(winograd)) == 4
+    assert fuzz(winograd, 30, 0)["counts"]["equal"] >= 5
+    im2col = subject_for("im2col", None)
+    assert subject_grid(im2col, "small")[1] == 0 and small_cases(im2col) == list(SMALL)
