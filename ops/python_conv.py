@@ -8,9 +8,22 @@ import torch
 from .python_windows import add_windows, output_size, pad, windows
 
 
+def check_geometry(stride, padding, dilation, groups) -> None:
+    """The ranges convlab's op checks (csrc/conv2d/conv2d.cpp), with its messages: the windows
+    below would otherwise compute a result for a dilation of 0 (every tap on one element) or
+    fail with an unrelated error for a stride of 0 or a negative padding."""
+    for name, values, least in (("stride", stride, 1), ("padding", padding, 0),
+                                ("dilation", dilation, 1)):
+        if any(v < least for v in values):
+            raise ValueError(f"conv2d: {name} must be >= {least}, got {list(values)}")
+    if groups < 1:
+        raise ValueError(f"conv2d: groups must be >= 1, got {groups}")
+
+
 class Conv2dFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, input, weight, bias, stride, padding, dilation, groups):
+        check_geometry(stride, padding, dilation, groups)
         _, channels, height, width = input.shape
         out_channels, per_group, k_h, k_w = weight.shape
         if channels != per_group * groups or out_channels % groups:

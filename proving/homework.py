@@ -60,7 +60,7 @@ def requirement(module, quantity: str) -> dict:
         if not err <= 1e-9 * (1 + scale):
             return outcome(quantity, covers, False, f"max error {err:.3g} (torch's largest "
                            f"value {scale:.3g}) on {case.describe()}")
-    return outcome(quantity, covers, True, f"{len(cases())} cases")
+    return outcome(quantity, covers, True, f"{len(cases())} cases", cases=len(cases()))
 
 
 def gradcheck(module) -> dict:
@@ -69,7 +69,7 @@ def gradcheck(module) -> dict:
                Case(1, 1, (5, 6), (3, 3), (2, 2), 1, (1, 1), True, "contiguous").tensors(
                    torch.float64, 0))
     torch.autograd.gradcheck(lambda *t: module.conv2d(*t, stride=2, padding=1), (x, w, b))
-    return outcome("gradcheck", covers, True, "analytical and numerical Jacobians agree")
+    return outcome("gradcheck", covers, True, "analytical and numerical Jacobians agree", cases=1)
 
 
 class HomeworkConv2d(nn.Conv2d):
@@ -101,7 +101,7 @@ def lenet_epoch(module, cfg, output_dir: Path) -> dict:
     return outcome("LeNet-5 epoch", covers, abs(delta) <= cfg.parity.tolerance,
                    f"test accuracy {100 * runs['solution']['test_acc']:.2f} % against torch's "
                    f"{100 * runs['native']['test_acc']:.2f} % (Δ {delta:+.2f} points)",
-                   delta_points=delta)
+                   delta_points=delta, cases=1)
 
 
 def grading(cfg, output_dir: Path, module) -> tuple[str, list]:

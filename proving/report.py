@@ -11,10 +11,13 @@ from .outcome import QUANTITIES
 
 
 def verdict_table(checks: list[dict]) -> str:
-    lines = ["| check | result | detail |", "|---|---|---|"]
+    """One row per check: its result, how many cases it ran to the end (— where it ran none or
+    does not count cases) and its message."""
+    lines = ["| check | result | cases | detail |", "|---|---|---|---|"]
     for check in checks:
         detail = check["message"].replace("|", "\\|")
-        lines.append(f"| {check['check']} | {check['status']} | {detail} |")
+        cases = check.get("cases", "—")
+        lines.append(f"| {check['check']} | {check['status']} | {cases} | {detail} |")
     return "\n".join(lines)
 
 

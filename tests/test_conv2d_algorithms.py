@@ -99,12 +99,13 @@ def test_transposed_weight_gemm_returns_the_weights_layout(device):
         (torch.randn_like(out), x, w, *op_args(args), [False, True, False], "im2col"))
 
 
-def test_winograd_takes_any_padding_and_groups():
+@pytest.mark.parametrize("algorithm", ["winograd", "winograd_2x2"])
+def test_winograd_takes_any_padding_and_groups(algorithm):
     x = torch.randn(2, 4, 10, 7, dtype=torch.float64)
     w = torch.randn(6, 2, 3, 3, dtype=torch.float64)
     for padding in [0, 1, 2, 3, 5, (4, 0)]:
         assert_matches_reference(
-            lambda *t: ops.conv2d(*t, padding=padding, groups=2, algorithm="winograd"),
+            lambda *t: ops.conv2d(*t, padding=padding, groups=2, algorithm=algorithm),
             lambda *t: F.conv2d(*t, padding=padding, groups=2), (x, w), torch.float64)
 
 
@@ -114,6 +115,8 @@ def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
         ops.conv2d(x, w, algorithm="winograd")
     with pytest.raises(ValueError, match=r"stride \(2, 2\)"):
         ops.conv2d(x, torch.randn(3, 2, 3, 3), stride=2, algorithm="winograd")
+    with pytest.raises(ValueError, match=r"winograd_2x2 needs a 3x3 kernel with stride 1.*5x5"):
+        ops.conv2d(x, w, algorithm="winograd_2x2")
     with pytest.raises(ValueError, match="algorithm must be one of"):
         ops.conv2d(x, w, algorithm="gemm")
     with pytest.raises(ValueError, match="algorithm must be one of"):
@@ -171,7 +174,7 @@ def test_benchmark_mode_times_applicable_algorithms_once_and_caches(monkeypatch)
             x, w = torch.randn(2, 16, 12, 12), torch.randn(16, 16, kernel, kernel)
             for _ in range(2):
                 chosen = ops.conv2d_algorithm(x, w, [1, 1], [1, 1], [1, 1], 1)
-                assert chosen in ALGORITHMS and (kernel == 3 or chosen != "winograd")
+                assert chosen in ALGORITHMS and (kernel == 3 or not chosen.startswith("winograd"))
                 torch.testing.assert_close(ops.conv2d(x, w, padding=1), F.conv2d(x, w, padding=1),
                                            **FLOAT32["winograd"])
     finally:
@@ -222,3 +225,19 @@ def test_every_algorithm_takes_an_empty_batch(algorithm):
     out.sum().backward()
     assert x.grad.shape == x.shape and torch.equal(w.grad, torch.zeros_like(w))
     assert torch.equal(b.grad, torch.zeros_like(b))
+
+
+def test_winograd_2x2_is_far_more_accurate_in_float32_than_winograd_4x4():
+    # Lavin & Gray: F(2x2, 3x3)'s transforms (coefficients 1 and 1/2) round about ten times
+    # less than F(4x4, 3x3)'s (1/24 to 8); in float32 its forward error stays near im2col's.
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 64, 16, 16, dtype=torch.float64, generator=generator)
+    w = torch.randn(64, 64, 3, 3, dtype=torch.float64, generator=generator) / 24
+    exact = F.conv2d(x, w, padding=1)
+
+    def error(algorithm):
+        got = ops.conv2d(x.float(), w.float(), padding=1, algorithm=algorithm).double()
+        return ((got - exact).abs().max() / exact.abs().max()).item()
+
+    assert error("winograd_2x2") * 5 < error("winograd")
+    assert error("winograd_2x2") < 3 * error("im2col")

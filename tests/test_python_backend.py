@@ -65,6 +65,22 @@ AVG_ONLY = {
 }
 
 
+@pytest.mark.parametrize("arguments, message", [
+    (dict(dilation=0, padding="same"), r"dilation must be >= 1, got \[0, 0\]"),
+    (dict(dilation=(1, 0)), r"dilation must be >= 1, got \[1, 0\]"),
+    (dict(stride=0), r"stride must be >= 1"),
+    (dict(padding=(0, -1)), r"padding must be >= 0"),
+    (dict(groups=0), r"groups must be >= 1"),
+])
+def test_conv2d_refuses_what_torch_refuses_naming_the_argument(arguments, message):
+    input, weight = tensor(1, 1, 5, 5), tensor(1, 1, 3, 3, seed=1)
+    with pytest.raises(RuntimeError):
+        F.conv2d(input, weight, **arguments)
+    for backend in ("python", "custom"):
+        with pytest.raises(ValueError, match=message):
+            ops.backend(backend).functions["conv2d"](input, weight, **arguments)
+
+
 @pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("name", list(POOL_CASES) + list(MAX_ONLY))
 def test_max_pool2d_matches_torch(name, ties):

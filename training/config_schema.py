@@ -232,7 +232,7 @@ class ProveConfig:
     module: Optional[str] = None
     # Skip the parity run and the speed table.
     quick: bool = False
-    # "full" or "small" (every third case of the full grid).
+    # "full" or "small" (every fifth case of the full grid).
     grid: str = "full"
     # Stop at the first failing check.
     fail_fast: bool = False
