@@ -222,12 +222,13 @@ def test_backward_is_bit_identical_run_to_run(name, dtype, device):
 
 def _kernels_in_sources():
     """Every kernel name the CUDA code path launches, read off the sources (a new kernel is
-    a new `Launch launch("name")` or window rule's kForwardKernel/kBackwardKernel)."""
+    a new `Launch launch("name")`, a window rule's kForwardKernel/kBackwardKernel or a Winograd
+    variant's kFiltersKernel/kInputsKernel/kOutputsKernel)."""
     names = set()
     for path in CSRC.rglob("*.h"):
         text = path.read_text()
         names |= set(re.findall(r'\bLaunch \w+\("(\w+)"\)', text))
-        names |= set(re.findall(r'k(?:Forward|Backward)Kernel = "(\w+)"', text))
+        names |= set(re.findall(r'k\w*Kernel = "(\w+)"', text))
     return names
 
 

@@ -47,7 +47,8 @@ const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice d
     return implicit;
   }
   const auto& winograd = conv2d_algorithm_named("winograd");
-  const int64_t tiles = g.batch * winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
+  const int64_t tiles =
+      g.batch * winograd_tiles<Winograd4x4>(g.out_h) * winograd_tiles<Winograd4x4>(g.out_w);
   const int64_t min_tiles = g.in_channels_per_group() >= kWinogradDeepChannels
       ? kWinogradMinTilesDeep
       : kWinogradMinTiles;

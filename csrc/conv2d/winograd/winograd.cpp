@@ -1,106 +1,10 @@
-// Winograd F(4x4, 3x3) convolution (Lavin & Gray, 2015), written once for every device: the
-// device transforms filters, input tiles and output tiles (winograd.h), and the 36 products
-// per tile pair become one batched GEMM per transform point and group, summing over input
-// channels. 3x3 kernels with stride 1 and dilation 1 only (conv2d.cpp checks).
-#include "conv2d/algorithm.h"
+// Winograd F(4x4, 3x3) convolution (Lavin & Gray, 2015): winograd_conv.h's drivers with
+// winograd.h's transforms, 36 products per tile pair.
 #include "conv2d/winograd/winograd.h"
+#include "conv2d/winograd/winograd_conv.h"
 
 namespace convlab {
 namespace ops {
-
-namespace {
-
-at::Tensor winograd_forward(
-    const at::Tensor& input,
-    const at::Tensor& weight,
-    const std::optional<at::Tensor>& bias,
-    const Conv2dGeometry& g,
-    const Conv2dDeviceKernels& device) {
-  const auto& winograd = winograd_kernels().on(kernel_device(input));
-  const auto x = input.contiguous();
-  const auto acc = x.options().dtype(accumulate_type(x));
-  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
-  auto u = at::empty({kWinogradPoints, g.out_channels, icg}, acc);
-  winograd.filters(weight.contiguous(), g, u);
-  const auto filters = u.view({kWinogradPoints * g.groups, ocg, icg});
-  const auto b = contiguous_bias(bias);
-
-  auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
-  const int64_t tiles = winograd_tiles(g.out_h) * winograd_tiles(g.out_w);
-  const int64_t chunk = samples_per_chunk(
-      g, kWinogradPoints * std::max(g.in_channels, g.out_channels) * tiles, x);
-  // One workspace for every chunk: the last, shorter chunk uses the front of it.
-  auto v_space = at::empty({kWinogradPoints * g.in_channels * chunk * tiles}, acc);
-  auto m_space = at::empty({kWinogradPoints * g.out_channels * chunk * tiles}, acc);
-  for (int64_t first = 0; first < g.batch; first += chunk) {
-    const int64_t n = std::min(chunk, g.batch - first);
-    const auto part = g.with_batch(n);
-    auto v = v_space.narrow(0, 0, kWinogradPoints * g.in_channels * n * tiles)
-                 .view({kWinogradPoints, g.in_channels, n * tiles});
-    winograd.inputs(x.narrow(0, first, n), part, v);
-    auto m = m_space.narrow(0, 0, kWinogradPoints * g.out_channels * n * tiles)
-                 .view({kWinogradPoints, g.out_channels, n * tiles});
-    auto products = m.view({kWinogradPoints * g.groups, ocg, n * tiles});
-    device.bmm(filters, v.view({kWinogradPoints * g.groups, icg, n * tiles}), products, false);
-    auto out = output.narrow(0, first, n);
-    winograd.outputs(m, b, part, out);
-  }
-  return output;
-}
-
-// grad_input is the Winograd convolution of grad_output with the filters rotated 180 degrees
-// (input and output channels swapped within each group), padded by 2 - padding: a "full"
-// convolution. Padding beyond 2 becomes cropping of grad_output. grad_weight, a convolution
-// with a kernel as large as the output, goes through im2col + GEMM.
-std::tuple<at::Tensor, at::Tensor, at::Tensor> winograd_backward(
-    const at::Tensor& grad_output,
-    const at::Tensor& input,
-    const at::Tensor& weight,
-    const Conv2dGeometry& g,
-    std::array<bool, 3> output_mask,
-    const Conv2dDeviceKernels& device) {
-  auto grad_input = unused_gradient(input);
-  if (output_mask[0]) {
-    const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
-    const auto rotated = weight.reshape({g.groups, ocg, icg, 3, 3})
-                             .transpose(1, 2)
-                             .flip({3, 4})
-                             .reshape({g.in_channels, ocg, 3, 3});
-    const int64_t crop_h = std::max<int64_t>(0, g.pad_h - 2), crop_w = std::max<int64_t>(0, g.pad_w - 2);
-    const auto source = grad_output.narrow(2, crop_h, g.out_h - 2 * crop_h)
-                            .narrow(3, crop_w, g.out_w - 2 * crop_w);
-    Conv2dGeometry full = g;
-    full.in_channels = g.out_channels;
-    full.out_channels = g.in_channels;
-    full.in_h = source.size(2);
-    full.in_w = source.size(3);
-    full.pad_h = std::max<int64_t>(0, 2 - g.pad_h);
-    full.pad_w = std::max<int64_t>(0, 2 - g.pad_w);
-    full.out_h = g.in_h;
-    full.out_w = g.in_w;
-    grad_input = winograd_forward(source, rotated, std::nullopt, full, device);
-  }
-  auto grad_weight = unused_gradient(input);
-  if (output_mask[1]) {
-    grad_weight = std::get<1>(conv2d_algorithm_named("im2col").backward(
-        grad_output, input, weight, g, {false, true, false}, device));
-  }
-  auto grad_bias = output_mask[2] ? conv2d_grad_bias(grad_output.contiguous()) : unused_gradient(input);
-  return {grad_input, grad_weight, grad_bias};
-}
-
-std::string winograd_unsupported_because(const Conv2dGeometry& g) {
-  if (g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 &&
-      g.dilation_h == 1 && g.dilation_w == 1) {
-    return "";
-  }
-  return c10::str(
-      "winograd needs a 3x3 kernel with stride 1 and dilation 1, got a ", g.kernel_h, "x",
-      g.kernel_w, " kernel with stride (", g.stride_h, ", ", g.stride_w, ") and dilation (",
-      g.dilation_h, ", ", g.dilation_w, ")");
-}
-
-} // namespace
 
 DeviceTable<WinogradKernels>& winograd_kernels() {
   static DeviceTable<WinogradKernels> table("winograd conv2d");
@@ -110,8 +14,9 @@ DeviceTable<WinogradKernels>& winograd_kernels() {
 // grad_weight, a convolution with a kernel as large as the output, is im2col's.
 // Its transforms round several times (coefficients up to 8 and down to 1/24): README's error
 // table has its forward error 7-48x im2col's, so it promises 64x native's.
-CONVLAB_CONV2D_ALGORITHM(winograd, {"winograd", winograd_unsupported_because, winograd_forward,
-                                    winograd_backward, nullptr, "im2col", 64});
+CONVLAB_CONV2D_ALGORITHM(winograd, {"winograd", winograd_unsupported_because<Winograd4x4>,
+                                    winograd_forward<Winograd4x4>,
+                                    winograd_backward<Winograd4x4>, nullptr, "im2col", 64});
 
 } // namespace ops
 } // namespace convlab

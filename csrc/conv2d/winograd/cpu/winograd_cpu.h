@@ -1,0 +1,168 @@
+#pragma once
+
+#include <ATen/Dispatch.h>
+#include <ATen/OpMathType.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+
+#include "conv2d/winograd/winograd_tile.h"
+#include "common/cpu/lanes.h"
+
+namespace convlab {
+namespace ops {
+namespace cpu {
+
+// The three Winograd transforms over every filter, input tile and output tile, for every
+// variant V (conv2d/winograd/winograd_tile.h), with its shared arithmetic. Layouts:
+// winograd_tile.h (WinogradKernels).
+
+// Filters go kFilterLanes at a time, side by side in Lanes, so that each transform point's
+// values of consecutive filters are one contiguous store (one filter at a time wrote its kPoints
+// values a whole point apart each: a cache line and a page per value).
+constexpr int kFilterLanes = 16;
+
+template <typename V>
+void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Tensor& u) {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, weight.scalar_type(), V::kFiltersCpuDispatch, [&] {
+    using opmath_t = at::opmath_type<scalar_t>;
+    using Pack = Lanes<opmath_t, kFilterLanes>;
+    const scalar_t* w = weight.const_data_ptr<scalar_t>();
+    opmath_t* out = u.mutable_data_ptr<opmath_t>();
+    const int64_t filters = g.out_channels * g.in_channels_per_group();
+    const int64_t packs = (filters + kFilterLanes - 1) / kFilterLanes;
+    at::parallel_for(0, packs, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t pack = begin; pack < end; ++pack) {
+        const int64_t first = pack * kFilterLanes;
+        const int64_t count = std::min<int64_t>(kFilterLanes, filters - first);
+        Pack taps[3][3] = {};
+        for (int64_t f = 0; f < count; ++f) {
+          for (int i = 0; i < 9; ++i) {
+            taps[i / 3][i % 3].v[f] = static_cast<opmath_t>(w[(first + f) * 9 + i]);
+          }
+        }
+        Pack transformed[V::kIn][V::kIn];
+        winograd_sandwich<typename V::FilterAxis, opmath_t>(taps, transformed);
+        for (int i = 0; i < V::kPoints; ++i) {
+          store_lanes(transformed[i / V::kIn][i % V::kIn], count, out + i * filters + first);
+        }
+      }
+    });
+  });
+}
+
+// Input and output tiles go kTiles at a time, side by side in Lanes: kTiles consecutive
+// columns of v and m (one channel's tiles in (sample, tile row, tile column) order), each
+// arithmetic step of the shared winograd.h transforms on kTiles tiles at once. The lanes run
+// on across tile rows and samples, so small planes fill them as large ones do (an 8x8 output
+// has 2x2 tiles, a 4x4 one a single tile). A tile's V::kPoints transformed values are `columns` apart
+// in v and m, consecutive tiles adjacent, so each point's kTiles values are one contiguous
+// load or store.
+constexpr int kTiles = 8;
+
+// Where column `column`'s tile lies: its sample and its top-left output position.
+struct TilePlace {
+  int64_t sample, h, w;
+};
+
+template <typename V>
+inline TilePlace tile_place(int64_t column, int64_t tiles_h, int64_t tiles_w) {
+  const int64_t rows = column / tiles_w;
+  return {rows / tiles_h, (rows % tiles_h) * V::kOut, (column % tiles_w) * V::kOut};
+}
+
+template <typename V>
+void winograd_inputs(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& v) {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), V::kInputsCpuDispatch, [&] {
+    using opmath_t = at::opmath_type<scalar_t>;
+    using Pack = Lanes<opmath_t, kTiles>;
+    const scalar_t* x = input.const_data_ptr<scalar_t>();
+    opmath_t* out = v.mutable_data_ptr<opmath_t>();
+    const int64_t tiles_h = winograd_tiles<V>(g.out_h), tiles_w = winograd_tiles<V>(g.out_w);
+    const int64_t columns = g.batch * tiles_h * tiles_w; // per transform point and channel
+    const int64_t point_stride = g.in_channels * columns;
+    const int64_t packs = (columns + kTiles - 1) / kTiles; // per channel
+    at::parallel_for(0, g.in_channels * packs, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t ic = task / packs, first = task % packs * kTiles;
+        const int64_t count = std::min<int64_t>(kTiles, columns - first);
+        Pack d[V::kIn][V::kIn] = {}; // what no tile reads (padding, unused lanes) stays zero
+        for (int t = 0; t < count; ++t) {
+          // d[i][j] of this lane: input (h0 + i, w0 + j) of its plane, zero outside.
+          const TilePlace place = tile_place<V>(first + t, tiles_h, tiles_w);
+          const int64_t h0 = place.h - g.pad_h, w0 = place.w - g.pad_w;
+          const scalar_t* plane = x + (place.sample * g.in_channels + ic) * g.in_h * g.in_w;
+          const int64_t i_first = std::clamp<int64_t>(-h0, 0, V::kIn);
+          const int64_t i_last = std::clamp<int64_t>(g.in_h - h0, i_first, V::kIn);
+          const int64_t j_first = std::clamp<int64_t>(-w0, 0, V::kIn);
+          const int64_t j_last = std::clamp<int64_t>(g.in_w - w0, j_first, V::kIn);
+          for (int64_t i = i_first; i < i_last; ++i) {
+            const scalar_t* row = plane + (h0 + i) * g.in_w + w0;
+            for (int64_t j = j_first; j < j_last; ++j) {
+              d[i][j].v[t] = static_cast<opmath_t>(row[j]);
+            }
+          }
+        }
+        Pack transformed[V::kIn][V::kIn];
+        winograd_sandwich<typename V::InputAxis, opmath_t>(d, transformed);
+        opmath_t* column = out + ic * columns + first;
+        for (int i = 0; i < V::kPoints; ++i) {
+          store_lanes(transformed[i / V::kIn][i % V::kIn], count, column + i * point_stride);
+        }
+      }
+    });
+  });
+}
+
+template <typename V>
+void winograd_outputs(const at::Tensor& m, const std::optional<at::Tensor>& bias,
+                      const Conv2dGeometry& g, at::Tensor& output) {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, output.scalar_type(), V::kOutputsCpuDispatch, [&] {
+    using opmath_t = at::opmath_type<scalar_t>;
+    using Pack = Lanes<opmath_t, kTiles>;
+    const opmath_t* products = m.const_data_ptr<opmath_t>();
+    const scalar_t* b = bias.has_value() ? bias->const_data_ptr<scalar_t>() : nullptr;
+    scalar_t* out = output.mutable_data_ptr<scalar_t>();
+    const int64_t tiles_h = winograd_tiles<V>(g.out_h), tiles_w = winograd_tiles<V>(g.out_w);
+    const int64_t columns = g.batch * tiles_h * tiles_w;
+    const int64_t point_stride = g.out_channels * columns;
+    const int64_t packs = (columns + kTiles - 1) / kTiles; // per channel
+    at::parallel_for(0, g.out_channels * packs, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t oc = task / packs, first = task % packs * kTiles;
+        const int64_t count = std::min<int64_t>(kTiles, columns - first);
+        const opmath_t shift = b == nullptr ? opmath_t(0) : static_cast<opmath_t>(b[oc]);
+        const opmath_t* column = products + oc * columns + first;
+        Pack tile[V::kIn][V::kIn];
+        for (int i = 0; i < V::kPoints; ++i) {
+          tile[i / V::kIn][i % V::kIn] = load_lanes<opmath_t, kTiles>(column + i * point_stride, count);
+        }
+        Pack y[V::kOut][V::kOut];
+        winograd_sandwich<typename V::OutputAxis, opmath_t>(tile, y);
+        for (int t = 0; t < count; ++t) {
+          // Output (h + i, w + j) of this lane's plane, clipped to it.
+          const TilePlace place = tile_place<V>(first + t, tiles_h, tiles_w);
+          scalar_t* plane = out + (place.sample * g.out_channels + oc) * g.out_h * g.out_w;
+          const int64_t rows = std::min<int64_t>(V::kOut, g.out_h - place.h);
+          const int64_t cols = std::min<int64_t>(V::kOut, g.out_w - place.w);
+          for (int64_t i = 0; i < rows; ++i) {
+            scalar_t* row = plane + (place.h + i) * g.out_w + place.w;
+            for (int64_t j = 0; j < cols; ++j) {
+              row[j] = static_cast<scalar_t>(y[i][j].v[t] + shift);
+            }
+          }
+        }
+      }
+    });
+  });
+}
+
+// The three loops as variant V's CPU kernels.
+template <typename V>
+WinogradKernels winograd_cpu_kernels() {
+  return {winograd_filters<V>, winograd_inputs<V>, winograd_outputs<V>};
+}
+
+} // namespace cpu
+} // namespace ops
+} // namespace convlab
