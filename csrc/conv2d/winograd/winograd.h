@@ -58,13 +58,8 @@ DeviceTable<WinogradKernels>& winograd_kernels();
 
 // F(4x4, 3x3) as a variant of winograd_tile.h's templates: its tile sizes, transforms, kernel
 // names (the GPU's and the dispatches') and kernel table.
-struct Winograd4x4 {
-  static constexpr int64_t kOut = 4; // output tile side
-  static constexpr int64_t kIn = 6; // input tile side: 4 + 3 - 1
-  static constexpr int64_t kPoints = kIn * kIn; // multiplies per tile
-  using FilterAxis = WinogradFilterAxis;
-  using InputAxis = WinogradInputAxis;
-  using OutputAxis = WinogradOutputAxis;
+struct Winograd4x4
+    : WinogradShape<4, WinogradFilterAxis, WinogradInputAxis, WinogradOutputAxis> {
   static constexpr const char* kName = "winograd";
   static constexpr const char* kFiltersKernel = "winograd_filters";
   static constexpr const char* kInputsKernel = "winograd_inputs";

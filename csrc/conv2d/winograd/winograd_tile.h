@@ -19,6 +19,22 @@
 namespace convlab {
 namespace ops {
 
+// A variant's sizes and transforms: output tile side m, input tile side m + 2 (a 3x3 filter),
+// (m + 2)^2 points (multiplies per tile), and its axis transforms G (Filter: 3 -> m + 2),
+// B^T (Input: m + 2 -> m + 2) and A^T (Output: m + 2 -> m). A variant derives from it and adds
+// its names (kName, the GPU's k*Kernel and the dispatches' k*Dispatch) and kernels().
+template <int64_t m, typename Filter, typename Input, typename Output>
+struct WinogradShape {
+  static constexpr int64_t kOut = m; // output tile side
+  static constexpr int64_t kIn = m + 2; // input tile side: m + 3 - 1
+  static constexpr int64_t kPoints = kIn * kIn; // multiplies per tile
+  using FilterAxis = Filter;
+  using InputAxis = Input;
+  using OutputAxis = Output;
+  static_assert(Filter::kIn == 3 && Filter::kOut == kIn && Input::kIn == kIn &&
+                Input::kOut == kIn && Output::kIn == kIn && Output::kOut == kOut);
+};
+
 // Output tiles along each axis; the last may stick out of the output and is clipped.
 template <typename V>
 C10_HOST_DEVICE inline int64_t winograd_tiles(int64_t out_size) {

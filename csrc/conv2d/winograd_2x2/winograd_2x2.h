@@ -52,13 +52,8 @@ DeviceTable<WinogradKernels>& winograd_2x2_kernels();
 
 // F(2x2, 3x3) as a variant of winograd_tile.h's templates (see conv2d/winograd/winograd.h's
 // Winograd4x4).
-struct Winograd2x2 {
-  static constexpr int64_t kOut = 2; // output tile side
-  static constexpr int64_t kIn = 4; // input tile side: 2 + 3 - 1
-  static constexpr int64_t kPoints = kIn * kIn; // multiplies per tile
-  using FilterAxis = Winograd2x2FilterAxis;
-  using InputAxis = Winograd2x2InputAxis;
-  using OutputAxis = Winograd2x2OutputAxis;
+struct Winograd2x2
+    : WinogradShape<2, Winograd2x2FilterAxis, Winograd2x2InputAxis, Winograd2x2OutputAxis> {
   static constexpr const char* kName = "winograd_2x2";
   static constexpr const char* kFiltersKernel = "winograd_2x2_filters";
   static constexpr const char* kInputsKernel = "winograd_2x2_inputs";
