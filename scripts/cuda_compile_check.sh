@@ -126,8 +126,10 @@ def describe(name):
         base, _, args = body.partition("<")
         args = split_args(args[:-1]) if args else []
         short = lambda s: re.sub(r"\b(?:\w+::)+", "", s)
-        dtype = DTYPES.get(args[0], "?") if args else "-"
-        return short(base), dtype, ", ".join(short(a) for a in args[1:])
+        # The scalar type is the first argument that is one (a variant's traits may precede it).
+        at = next((i for i, a in enumerate(args) if a in DTYPES), None)
+        dtype = DTYPES[args[at]] if at is not None else ("?" if args else "-")
+        return short(base), dtype, ", ".join(short(a) for i, a in enumerate(args) if i != at)
     if "grid_stride_kernel" in name:  # mangled, no c++filt: <len><Name>Thread [I <dtype>]
         for m in re.finditer(r"(\d+)", name):
             n = int(m.group(1))

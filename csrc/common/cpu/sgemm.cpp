@@ -18,7 +18,8 @@ namespace {
 
 // Cache blocking: an A sliver (kRows x kDepth) stays in L1 while the B slivers of a block
 // stream from L2, which holds the packed A block (kRowBlock x kDepth) and B block
-// (kDepth x kColBlock). benchmarks/gemm.py measures the rate these give.
+// (kDepth x kColBlock). The benchmark suite's GEMM table (benchmarks/machine.py) measures
+// the rate these give.
 constexpr int64_t kDepth = 256;
 constexpr int64_t kRowBlock = kRows * 18;
 constexpr int64_t kColBlock = kCols * 16;
@@ -104,8 +105,7 @@ void pack_b(const float* b, int64_t row_stride, int64_t col_stride, int64_t dept
 // per depth step) and a range of rows (whole slivers). Rows are split first, then columns,
 // until there is a task per thread: each more task packs its B block once more.
 void choose_split(int64_t batch, int64_t m, int64_t n, int64_t& task_rows, int64_t& col_block) {
-  const int64_t threads = at::get_num_threads();
-  const int64_t wanted = threads;
+  const int64_t wanted = at::get_num_threads();
   col_block = std::min(kColBlock, ceil_div(n, kCols) * kCols);
   const int64_t slivers = ceil_div(m, kRows);
   const int64_t groups = std::clamp<int64_t>(ceil_div(wanted, batch * ceil_div(n, col_block)), 1, slivers);
@@ -114,10 +114,6 @@ void choose_split(int64_t batch, int64_t m, int64_t n, int64_t& task_rows, int64
     col_block = ceil_div(col_block / kCols, 2) * kCols;
   }
 }
-
-} // namespace
-
-namespace {
 
 // One task: rows [r_begin, r_end) x columns [c0, c0 + columns) of c[item], over depth
 // [p_begin, p_end), added to c's values when `accumulate`.
