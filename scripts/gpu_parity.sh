@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU parity runs of the README's table, side by side on one GPU (none of them comes near
+# The GPU parity runs of docs/results.md's table, side by side on one GPU (none of them comes near
 # filling it): LeNet-5/MNIST (20 epochs, seeds 0-2), VGG-16-BN and AlexNet (CIFAR variant) on
 # the CIFAR-10 JPEG subset (30 epochs, seed 0), tolerance 1 point. PARITY_MODELS picks some of
 # them (default "lenet vgg16 alexnet"). DATA_ROOT must hold MNIST/raw and cifar10-jpg (on a

@@ -1,5 +1,5 @@
 """Experiment presets: the CIFAR recipes take the JPEG copy through data=imagefolder and keep
-their own settings, and the short runs (experiment=smoke, the README's "shorter runs" row)
+their own settings, and the short runs (experiment=smoke, the "shorter runs" row of docs/training.md)
 limit every stage and train any model."""
 
 import re
@@ -30,8 +30,8 @@ def test_smoke_experiment_limits_every_stage_and_trains_any_model(compose_config
     assert real_data.data.name == "mnist" and real_data.trainer.limit_train_batches == 10
 
 
-def test_readme_shorter_runs_limit_every_stage_and_compose(compose_config):
-    row = next(line for line in (ROOT / "README.md").read_text().splitlines()
+def test_cookbook_shorter_runs_limit_every_stage_and_compose(compose_config):
+    row = next(line for line in (ROOT / "docs" / "training.md").read_text().splitlines()
                if line.startswith("| shorter runs"))
     overrides = [word for code in re.findall(r"`([^`]+)`", row) for word in code.split()
                  if "=" in word]

@@ -22,7 +22,7 @@ EXAMPLES = int(os.environ.get("CONVLAB_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
-# Arguments convlab refuses on purpose although torch computes something (README, ops):
+# Arguments convlab refuses on purpose although torch computes something (docs/ops.md):
 # max-pool windows lying entirely in padding (torch reads out of bounds there).
 DELIBERATE_REFUSALS = ("(only padding)",)
 

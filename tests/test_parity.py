@@ -87,7 +87,7 @@ def gradients(model, images, labels, dtype):
 
 # How many times torch's own float32 gradient error convlab's may reach: a GEMM's rounding
 # is torch's kind (about 1x on these models); Winograd's transforms round more (its forward
-# error is 15-29x im2col's, README), and a first layer's gradient has passed through every
+# error is 15-29x im2col's, docs/algorithms.md), and a first layer's gradient has passed through every
 # later layer's Winograd grad_input, so the excess compounds and moves with the summation
 # order of the machine's vector width (between 5x and 13x on the machines this ran on).
 # F(2x2, 3x3)'s transforms (1 and 1/2) round about as little as a GEMM: im2col's factor.

@@ -143,7 +143,7 @@ class TrainerConfig:
     # Lightning takes an int, a list of device ids or "auto".
     devices: Any = 1
     strategy: str = "auto"
-    num_nodes: int = 1  # machines of a DDP run (README: DDP on several machines)
+    num_nodes: int = 1  # machines of a DDP run (docs/training.md: DDP on several machines)
     sync_batchnorm: bool = False
     # Lightning's precision: "32-true", "64-true", "bf16-mixed" (CPU and GPU autocast: convlab's
     # conv runs in bfloat16 through its autocast kernels), "16-mixed" (GPU only).
