@@ -48,7 +48,8 @@ def test_console_output_of_a_run_is_short_plain_and_quiet(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     output = result.stdout + result.stderr
     assert "\r" not in output
-    assert re.search(r"^epoch 1/2  train/loss \S+  val/loss \S+  val/acc \S+", output, re.M)
+    assert re.search(r"^epoch 1/2  train/loss \S+  train/acc \S+  val/loss \S+  val/acc \S+", output,
+                     re.M)
     assert re.search(r"^epoch 2/2 ", output, re.M)
     for noise in ("No CUDA runtime", "GPU available", "TPU available", "Tip:", "deprecated",
                   "worker processes", "estimate number of stepping batches"):

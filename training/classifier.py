@@ -1,5 +1,6 @@
 """The LightningModule: cross-entropy classification, its loss, accuracy and learning rate
-logged, its optimizer and schedule. What TensorBoard shows beyond those scalars comes from
+logged (train/loss_step per step; train/loss and every /acc as the epoch's mean), its optimizer
+and schedule. What TensorBoard shows beyond those scalars comes from
 tensorboard_extras.TensorBoardExtras."""
 
 import lightning as L
@@ -49,9 +50,11 @@ class Classifier(L.LightningModule):
         accuracy = self.accuracy[f"{stage}_acc"]
         accuracy(logits, labels)
         train = stage == "train"
-        self.log(f"{stage}/loss", loss, on_step=train, on_epoch=not train, prog_bar=True)
-        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True,
-                 prog_bar=stage != "train")
+        if train:
+            # The per-step curve; `train/loss` is the epoch's mean, like val/ and test/loss.
+            self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=True)
+        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, prog_bar=not train)
+        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=not train)
         return loss, logits
 
     def training_step(self, batch, batch_idx):

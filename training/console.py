@@ -35,8 +35,9 @@ def wants_progress_bar(enabled: bool) -> bool:
 
 
 class EpochLines(Callback):
-    """`epoch 3/10  train/loss 0.4120  val/loss 0.3880  val/acc 0.8840  (12.1 s)` after every
-    epoch (Lightning ends the training epoch after its validation)."""
+    """`epoch 3/10  train/loss 0.4120  train/acc 0.8610  val/loss 0.3880  val/acc 0.8840
+    (12.1 s)` after every epoch (Lightning ends the training epoch after its validation);
+    the train/ values are the epoch's means, not its last batch's."""
 
     def on_train_start(self, trainer, pl_module):
         # A run resumed mid-epoch starts inside an epoch: Lightning calls no epoch-start hook
@@ -49,7 +50,8 @@ class EpochLines(Callback):
     def on_train_epoch_end(self, trainer, pl_module):
         metrics = trainer.callback_metrics
         shown = "  ".join(f"{name} {float(metrics[name]):.4f}"
-                          for name in ("train/loss", "val/loss", "val/acc") if name in metrics)
+                          for name in ("train/loss", "train/acc", "val/loss", "val/acc")
+                          if name in metrics)
         seconds = time.perf_counter() - self._started
         print(f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}  {shown}  ({seconds:.1f} s)",
               flush=True)
