@@ -16,13 +16,15 @@ from .schedules import make_scheduler, planned_steps, resume_mismatch
 
 class Classifier(L.LightningModule):
     def __init__(self, model: nn.Module, num_classes: int, optimizer, scheduler: dict,
-                 run_params: dict | None = None, functional_backend: str | None = None):
+                 run_params: dict | None = None, functional_backend: str | None = None,
+                 example_input=None):
         """`optimizer` is a partial taking the parameters (Hydra `_partial_: true`);
         `scheduler` the schedule's settings (see schedules.make_scheduler);
         `functional_backend`, when given, runs the forward inside
         `with ops.backend(functional_backend):`, so that the model's torch.nn.functional
         conv/pool calls run on that backend too, not only its layers; `run_params`, what the
-        loggers compare runs by (see TensorBoardExtras)."""
+        loggers compare runs by (see TensorBoardExtras); `example_input`, what Lightning's model
+        summary runs to count FLOPs and show layer sizes (one image: FLOPs per image)."""
         super().__init__()
         self.model = model
         self.num_classes = num_classes
@@ -30,6 +32,8 @@ class Classifier(L.LightningModule):
         self.scheduler_settings = dict(scheduler)
         self.run_params = run_params or {}
         self.functional_backend = functional_backend
+        # Without it the summary's Total Flops is 0: FLOPs are counted on a forward.
+        self.example_input_array = example_input
         # ModuleDict keys may not shadow Module attributes such as `train`.
         self.accuracy = nn.ModuleDict(
             {f"{stage}_acc": MulticlassAccuracy(num_classes, average="micro")

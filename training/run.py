@@ -23,7 +23,7 @@ from .console import EpochLines, wants_progress_bar
 from .errors import UserError
 from .ranks import rank_digests
 from .run_folder import FirstStep, removed_on_early_failure
-from .tensorboard_extras import TensorBoardExtras
+from .tensorboard_extras import TensorBoardExtras, example_input
 
 
 def build_data(cfg: DictConfig):
@@ -100,7 +100,8 @@ def make_classifier(cfg: DictConfig, model, data, backend: str | None = None) ->
     backend = backend or cfg.op.backend
     return Classifier(model, data.num_classes, instantiate(cfg.optimizer),
                       OmegaConf.to_container(cfg.scheduler), run_params(cfg, backend),
-                      functional_backend=backend if cfg.op.functional else None)
+                      functional_backend=backend if cfg.op.functional else None,
+                      example_input=example_input(data, batch_size=1))
 
 
 def make_trainer(cfg: DictConfig, output_dir: Path, callbacks=(),

@@ -23,12 +23,12 @@ def tensorboards(trainer) -> list:
     return [lg.experiment for lg in trainer.loggers if isinstance(lg, TensorBoardLogger)]
 
 
-def example_input(data):
-    """What the graph is traced on: two images of `data`'s shape (batch norm in training mode
-    needs more than one value per channel), or None without a data module to size it."""
+def example_input(data, batch_size: int = 2):
+    """Zero images of `data`'s shape, or None without a data module to size them. The graph is
+    traced on two (batch norm in training mode needs more than one value per channel)."""
     if data is None:
         return None
-    return torch.zeros(2, data.in_channels, data.image_size, data.image_size)
+    return torch.zeros(batch_size, data.in_channels, data.image_size, data.image_size)
 
 
 def log_graph(writers, model: nn.Module, example, functional_backend: str | None) -> None:
