@@ -23,6 +23,12 @@ def tensorboards(trainer) -> list:
     return [lg.experiment for lg in trainer.loggers if isinstance(lg, TensorBoardLogger)]
 
 
+def hparam_metrics(trainer) -> dict:
+    """The metrics of HPARAM_METRICS that the trainer has now, by name."""
+    return {name: float(value) for name, value in trainer.callback_metrics.items()
+            if name in HPARAM_METRICS}
+
+
 def example_input(data, batch_size: int = 2):
     """Zero images of `data`'s shape, or None without a data module to size them. The graph is
     traced on two (batch norm in training mode needs more than one value per channel)."""
@@ -87,6 +93,7 @@ class TensorBoardExtras(Callback):
     def __init__(self):
         self._params_logged = False
         self._confusion = None
+        self._validation_metrics = {}
 
     def _log_params_once(self, trainer, pl_module):
         if self._params_logged or not pl_module.run_params:
@@ -114,6 +121,11 @@ class TensorBoardExtras(Callback):
         for writer in tensorboards(trainer):
             writer.add_image("filters/first_conv", grid, trainer.global_step)
 
+    def on_validation_end(self, trainer, pl_module):
+        # trainer.test starts with empty callback_metrics: the val/ ones are kept from here.
+        if not trainer.sanity_checking:
+            self._validation_metrics = hparam_metrics(trainer)
+
     def on_test_start(self, trainer, pl_module):
         self._log_params_once(trainer, pl_module)
         self._confusion = MulticlassConfusionMatrix(pl_module.num_classes).to(pl_module.device)
@@ -139,8 +151,7 @@ class TensorBoardExtras(Callback):
         # The metrics' names tell TensorBoard's HParams view which scalars to compare runs
         # by; it reads their values from the logged curves. Lightning's log_hyperparams would
         # also log each metric as a point at step 0, which shows as a fake start of the curve.
-        metrics = {name: float(value) for name, value in trainer.callback_metrics.items()
-                   if name in HPARAM_METRICS}
+        metrics = {**self._validation_metrics, **hparam_metrics(trainer)}
         for writer in tensorboards(trainer):
             for summary in hparams(pl_module.run_params, metrics):
                 writer.file_writer.add_summary(summary)
