@@ -35,6 +35,44 @@ at::Tensor weight_gradient(const at::Tensor& sums, bool transposed, const at::Te
       .to(weight.scalar_type());
 }
 
+// The CPU's forward by sample (runs_by_sample): samples in parallel, each thread
+// lowering one sample into its own workspace and multiplying it straight into that sample's
+// output planes, the GEMM single-threaded inside. The columns stay in cache between im2col and
+// the GEMM, and the whole forward is one parallel region instead of two per chunk.
+at::Tensor im2col_forward_by_sample(
+    const at::Tensor& x, const at::Tensor& w, const std::optional<at::Tensor>& bias,
+    const Conv2dGeometry& g, const Conv2dDeviceKernels& device) {
+  const int64_t spatial = g.out_h * g.out_w;
+  const auto one = g.with_batch(1);
+  auto output = at::empty({g.batch, g.out_channels, spatial}, x.options());
+  auto columns_space = at::empty({at::get_num_threads(), g.patch_size() * spatial}, x.options());
+  at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
+    const at::AutoDispatchBelowADInplaceOrView below_autograd;
+    auto columns = columns_space[at::get_thread_num()];
+    const auto patches = columns.view({g.patch_size(), spatial});
+    for (int64_t sample = begin; sample < end; ++sample) {
+      device.im2col(x.narrow(0, sample, 1), one, columns);
+      auto out = output.narrow(0, sample, 1);
+      if (bias.has_value()) {
+        out.copy_(bias->view({1, g.out_channels, 1}).expand_as(out));
+      }
+      device.bmm(w, patches.unsqueeze(0), out, /*accumulate=*/bias.has_value());
+    }
+  });
+  return output.view({g.batch, g.out_channels, g.out_h, g.out_w});
+}
+
+// One sample per thread on the CPU (im2col_forward_by_sample, im2col_backward_by_sample) when
+// the output planes are large enough for per-sample GEMMs, one sample's columns fit the
+// workspace budget, and every thread gets a sample.
+bool runs_by_sample(const Conv2dGeometry& g, const at::Tensor& x) {
+  const int64_t spatial = g.out_h * g.out_w;
+  return kernel_device(x) == KernelDevice::CPU && g.groups == 1 &&
+      spatial >= kPerSampleGemmPositions &&
+      g.patch_size() * spatial <= workspace_limit(KernelDevice::CPU) &&
+      g.batch >= at::get_num_threads();
+}
+
 at::Tensor im2col_forward(
     const at::Tensor& input,
     const at::Tensor& weight,
@@ -43,6 +81,9 @@ at::Tensor im2col_forward(
     const Conv2dDeviceKernels& device) {
   const auto x = input.contiguous();
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
+  if (runs_by_sample(g, x)) {
+    return im2col_forward_by_sample(x, w, bias, g, device);
+  }
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
@@ -78,14 +119,13 @@ at::Tensor im2col_forward(
   return output;
 }
 
-
-// The CPU's backward for outputs of at least kPerSampleGemmPositions positions (groups 1),
-// when one sample's columns fit the workspace budget and every thread gets a sample:
-// samples in parallel, each thread lowering, multiplying and scattering one sample at a time
-// in its own workspace (one budget per thread), the GEMM single-threaded inside. A sample's columns stay in cache from im2col through both GEMMs and
-// col2im, and its grad_output rows are its own planes (no transposing copy), so it scales
-// with threads where the chunked loop's lowering does not. grad_weight is summed per thread,
-// then over threads (how samples split into threads depends only on the thread count).
+// The CPU's backward by sample (runs_by_sample): samples in parallel, each thread lowering,
+// multiplying and scattering one sample at a time in its own workspace (one budget per
+// thread), the GEMM single-threaded inside. A sample's columns stay in cache from im2col
+// through both GEMMs and col2im, and its grad_output rows are its own planes (no transposing
+// copy), so it scales with threads where the chunked loop's lowering does not. grad_weight is
+// summed per thread, then over threads (how samples split into threads depends only on the
+// thread count).
 std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward_by_sample(
     const at::Tensor& go, const at::Tensor& x, const at::Tensor& w, const at::Tensor& weight,
     const Conv2dGeometry& g, std::array<bool, 3> output_mask, const Conv2dDeviceKernels& device) {
@@ -145,9 +185,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward(
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
-  if (kernel_device(x) == KernelDevice::CPU && g.groups == 1 && spatial >= kPerSampleGemmPositions &&
-      g.patch_size() * spatial <= workspace_limit(KernelDevice::CPU) &&
-      g.batch >= at::get_num_threads()) {
+  if (runs_by_sample(g, x)) {
     return im2col_backward_by_sample(go, x, w, weight, g, output_mask, device);
   }
 
