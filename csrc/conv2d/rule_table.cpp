@@ -1,6 +1,6 @@
 // The rule tables behind "auto", one per device, each read off measurements on that device.
-// CPU (this project's CPUs: python3 -m benchmarks.suite --full; README, "Choosing an
-// algorithm"):
+// CPU (this project's CPUs: python3 -m benchmarks.suite --full; docs/algorithms.md, "How
+// auto chooses", and docs/benchmarks.md):
 // - Winograd for 3x3 kernels with stride 1 and dilation 1 when its 36 GEMMs are deep and wide
 //   enough to pay for the transforms: at least 16 input channels per group, outputs of at
 //   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where

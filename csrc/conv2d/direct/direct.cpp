@@ -1,5 +1,5 @@
 // The sliding-window convolution: every output, input gradient and filter gradient computed
-// straight from its definition by the device's loops (direct_conv.h). No workspace at all.
+// straight from its definition by the device's loops (direct.h). No workspace at all.
 #include "conv2d/algorithm.h"
 #include "conv2d/direct/direct.h"
 

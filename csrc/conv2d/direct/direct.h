@@ -1,10 +1,10 @@
 #pragma once
 
 // The sliding-window (direct) convolution, one element at a time: what each CUDA thread
-// (cuda/direct_conv.cu) computes. The CPU loops (cpu/direct_conv.cpp) add the same terms in
-// the same order, with a channel axis innermost so they vectorise; both walk the window with
-// sliding_window.h. The lecture's first algorithm and convlab's most literal reference: no
-// lowering, no transform.
+// (direct_grid.h, launched by cuda/direct_cuda.cu) computes. The CPU loops
+// (cpu/direct_cpu.cpp) add the same terms in the same order, with a channel axis innermost so
+// they vectorise; both walk the window with sliding_window.h. The lecture's first algorithm
+// and convlab's most literal reference: no lowering, no transform.
 #include <ATen/OpMathType.h>
 #include <c10/macros/Macros.h>
 

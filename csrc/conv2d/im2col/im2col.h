@@ -1,7 +1,7 @@
 #pragma once
 
-// What one element of im2col and of col2im computes: the CUDA threads (cuda/im2col.cu) call
-// these; the CPU loops (cpu/im2col.cpp) produce the same values, in the same summation order,
+// What one element of im2col and of col2im computes: the CUDA threads (im2col_grid.h) call
+// these; the CPU loops (cpu/im2col_cpu.cpp) produce the same values, in the same summation order,
 // a row at a time with the same sliding_window.h ranges, so the CPU tests prove that index
 // arithmetic.
 #include <ATen/OpMathType.h>

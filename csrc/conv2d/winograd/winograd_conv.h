@@ -4,7 +4,8 @@
 // every variant V (winograd_tile.h): the device transforms filters, input tiles and output
 // tiles (V::kernels()), and the V::kPoints products per tile pair become one batched GEMM per
 // transform point and group, summing over input channels. 3x3 kernels with stride 1 and
-// dilation 1 only (conv2d.cpp checks). Each algorithm registers these for its variant.
+// dilation 1 only (winograd_unsupported_because, which choose_conv2d_algorithm enforces).
+// Each algorithm registers these for its variant.
 #include "conv2d/algorithm.h"
 #include "conv2d/winograd/winograd_tile.h"
 

@@ -11,7 +11,7 @@ namespace convlab {
 namespace ops {
 namespace cpu {
 
-// The sums of direct_conv.h, each element's terms in the same order, computed a sample (or a
+// The sums of direct.h, each element's terms in the same order, computed a sample (or a
 // filter) at a time with a channel axis innermost: every window position then updates a
 // contiguous run of channels, a multiply-add the compiler vectorises. The innermost loops
 // are the channels of one group; the weight or input is first laid out channels-last for it.
