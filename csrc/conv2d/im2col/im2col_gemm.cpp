@@ -44,7 +44,7 @@ at::Tensor im2col_forward_by_sample(
     const Conv2dGeometry& g, const Conv2dDeviceKernels& device) {
   const int64_t spatial = g.out_h * g.out_w;
   const auto one = g.with_batch(1);
-  auto output = at::empty({g.batch, g.out_channels, spatial}, x.options());
+  auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
   auto columns_space = at::empty({at::get_num_threads(), g.patch_size() * spatial}, x.options());
   at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
     const at::AutoDispatchBelowADInplaceOrView below_autograd;
@@ -52,14 +52,14 @@ at::Tensor im2col_forward_by_sample(
     const auto patches = columns.view({g.patch_size(), spatial});
     for (int64_t sample = begin; sample < end; ++sample) {
       device.im2col(x.narrow(0, sample, 1), one, columns);
-      auto out = output.narrow(0, sample, 1);
+      auto out = output.narrow(0, sample, 1).view({1, g.out_channels, spatial});
       if (bias.has_value()) {
         out.copy_(bias->view({1, g.out_channels, 1}).expand_as(out));
       }
       device.bmm(w, patches.unsqueeze(0), out, /*accumulate=*/bias.has_value());
     }
   });
-  return output.view({g.batch, g.out_channels, g.out_h, g.out_w});
+  return output;
 }
 
 // One sample per thread on the CPU (im2col_forward_by_sample, im2col_backward_by_sample) when
