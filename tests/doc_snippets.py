@@ -5,6 +5,7 @@ stripped, `\\` continuations joined) and an entry point's command line with limi
 import re
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 # A block's language (the info string's first word) and what runs it; any other is only shown.
 RUNNABLE = {"bash": "bash", "sh": "bash", "shell": "bash", "python": "python", "py": "python"}
@@ -15,6 +16,11 @@ GPU_FLAG = "gpu"
 OPENING_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
 # Where an entry point's own arguments end: a pipe, list operator, redirection or subshell end.
 SHELL_OPERATORS = "|&;<>)"
+
+
+def documented_pages(root: Path) -> list[Path]:
+    """README.md and every Markdown page under docs/: what the docs tests read."""
+    return [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from PIL import Image
 from docs.figures import avg_pool_backward, evolution, fft, im2col, max_pool_backward, winograd
 from docs.figures.__main__ import main
 from docs.figures.checks import FigureCheckError, agree
+from tests.doc_snippets import documented_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 PICTURES = ("im2col.png", "winograd.png", "winograd_4x4.png", "fft.png", "max_pool_backward.png",
@@ -133,7 +134,7 @@ def test_evolution_results_are_the_readme_table():
     times, whose ratio can differ from the run's in the last digit)."""
     from training.evolution_report import markdown
 
-    docs = "\n".join(path.read_text() for path in [ROOT / "README.md", *ROOT.glob("docs/**/*.md")])
+    docs = "\n".join(path.read_text() for path in documented_pages(ROOT))
     table = [line for line in docs.splitlines() if line.startswith("| ")]
     report = evolution.load()
     rows = [line for line in markdown(report).splitlines() if line.startswith("| ")][1:]

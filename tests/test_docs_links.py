@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.doc_snippets import documented_pages
+
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = documented_pages(ROOT)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 

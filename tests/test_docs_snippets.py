@@ -42,7 +42,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.doc_snippets import GPU_FLAG, runnable_snippets, shell_commands, with_limits
+from tests.doc_snippets import (GPU_FLAG, documented_pages, runnable_snippets, shell_commands,
+                                with_limits)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,8 +85,7 @@ HAS_GPU = torch.cuda.is_available()
 
 def documented_snippets():
     """The runnable snippets of README.md and docs/**/*.md as they are now."""
-    files = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-    return [snippet for path in files if path.is_file()
+    return [snippet for path in documented_pages(ROOT) if path.is_file()
             for snippet in runnable_snippets(path.read_text(), str(path.relative_to(ROOT)))]
 
 
