@@ -5,6 +5,7 @@
 // 4x4 and 2x2 layers) im2col's columns are mostly padding zeros. Stride 1 only (the view of a
 // strided row is not unit-stride); any padding, dilation and groups. All three gradients are
 // the same GEMMs over views; the device supplies only the batched GEMM.
+#include "common/transpose.h"
 #include "conv2d/algorithm.h"
 
 namespace convlab {
@@ -47,7 +48,7 @@ void accumulate_taps(const at::Tensor& src, const at::Tensor& taps, at::Tensor& 
 
 // (N, C, H, W) -> (C, H, W, N): the layout whose rows of one channel are GEMM operands.
 at::Tensor samples_last(const at::Tensor& t) {
-  return t.permute({1, 2, 3, 0}).contiguous();
+  return move_leading_dims_last(t, 1);
 }
 
 // grad_weight of tap (kh, kw) of each group: grad_output rows (out/group x positions*samples)
@@ -94,7 +95,7 @@ void grad_weight_by_taps(const at::Tensor& go, const at::Tensor& input, const Co
   const int64_t wide = g.in_w + 2 * g.pad_w, tall = g.in_h + 2 * g.pad_h + 1; // +1: the last
   // tap's stretch runs past the last row's end into zeros.
   auto x = at::zeros({g.in_channels, tall, wide, n}, input.options());
-  x.narrow(1, g.pad_h, g.in_h).narrow(2, g.pad_w, g.in_w).copy_(input.permute({1, 2, 3, 0}));
+  x.narrow(1, g.pad_h, g.in_h).narrow(2, g.pad_w, g.in_w).copy_(samples_last(input));
   auto rows = at::zeros({g.out_channels, g.out_h, wide, n}, go.options());
   rows.narrow(2, 0, g.out_w).copy_(go);
   const int64_t depth = g.out_h * wide * n;
@@ -123,11 +124,11 @@ at::Tensor implicit_forward(const at::Tensor& input, const at::Tensor& weight,
                         input.options().dtype(accumulate_type(input)));
   accumulate_taps(samples_last(input), taps, sums, g.groups, -g.pad_h, g.dilation_h, -g.pad_w,
                   g.dilation_w, device);
-  auto output = sums.permute({3, 0, 1, 2});
+  auto output = move_leading_dims_last(sums, 3);
   if (bias.has_value()) {
-    output = output + bias->view({1, g.out_channels, 1, 1}).to(output.scalar_type());
+    output.add_(bias->view({1, g.out_channels, 1, 1}).to(output.scalar_type()));
   }
-  return output.to(input.scalar_type()).contiguous();
+  return output.to(input.scalar_type());
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
@@ -143,7 +144,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
     auto sums = at::zeros({g.in_channels, g.in_h, g.in_w, g.batch}, acc);
     accumulate_taps(go, filters.permute({0, 3, 4, 2, 1}).contiguous(), sums, g.groups, g.pad_h,
                     -g.dilation_h, g.pad_w, -g.dilation_w, device);
-    grad_input = sums.permute({3, 0, 1, 2}).to(input.scalar_type()).contiguous();
+    grad_input = move_leading_dims_last(sums, 3).to(input.scalar_type());
   }
   auto grad_weight = unused_gradient(input);
   if (output_mask[1]) {
