@@ -6,9 +6,9 @@
 //   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where
 //   the GEMMs need more columns).
 // - Implicit GEMM, first, for padded stride-1 convolutions whose output planes have at most 16
-//   positions (VGG's 4x4 and 2x2 layers), or 64 with at most 64 input channels per group (VGG-11
-//   width 1/4's 8x8 layers): im2col's columns there are mostly padding zeros, which implicit
-//   GEMM never multiplies, and Winograd's transforms cost more than its GEMMs save.
+//   positions (VGG's 4x4 and 2x2 layers): im2col's columns there are mostly padding zeros,
+//   which implicit GEMM never multiplies, and Winograd's transforms cost more than its GEMMs
+//   save. On 8x8 planes Winograd beats it at one thread and at two, 32 to 64 channels included.
 // - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and VGG.
 // - Direct and FFT never win here: they are the readable reference and the lecture's third way.
 // GPU (and its emulation, which must choose as a GPU does): not measured yet, so im2col
@@ -30,8 +30,6 @@ constexpr int64_t kWinogradMinTiles = 64;
 constexpr int64_t kWinogradDeepChannels = 256;
 constexpr int64_t kWinogradMinTilesDeep = 128;
 constexpr int64_t kImplicitMaxPositions = 16;
-constexpr int64_t kImplicitMaxPositionsShallow = 64;
-constexpr int64_t kImplicitMaxChannelsShallow = 64;
 } // namespace
 
 const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice device) {
@@ -41,9 +39,7 @@ const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice d
   const auto& implicit = conv2d_algorithm_named("implicit");
   const int64_t positions = g.out_h * g.out_w;
   if (implicit.why_not(g).empty() && (g.pad_h > 0 || g.pad_w > 0) &&
-      (positions <= kImplicitMaxPositions ||
-       (positions <= kImplicitMaxPositionsShallow &&
-        g.in_channels_per_group() <= kImplicitMaxChannelsShallow))) {
+      positions <= kImplicitMaxPositions) {
     return implicit;
   }
   const auto& winograd = conv2d_algorithm_named("winograd");
