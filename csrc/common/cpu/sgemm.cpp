@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/cpu/sgemm_micro_kernel.h"
+#include "common/cpu/transpose_tile.h"
 
 namespace convlab {
 namespace ops {
@@ -50,22 +51,18 @@ struct PackBuffer {
 void pack_sliver(const float* from, int64_t line_stride, int64_t step, int64_t count,
                  int64_t length, int width, float* out) {
   if (step == 1 && line_stride != 1) {
-    // A transpose: 16 steps of every line at a time, so the writes stay within 16 rows of
-    // the sliver (in L1) while each line is read a cache line at a time.
-    constexpr int64_t kSteps = 16;
-    for (int64_t p0 = 0; p0 < length; p0 += kSteps) {
-      const int64_t steps = std::min(kSteps, length - p0);
+    // A transpose (each line contiguous along k: an operand stored the other way round),
+    // 8 x 8 tiles at a time in vector registers, so the writes stay within 8 rows of the
+    // sliver (in L1) while each line is read 8 values at a time.
+    for (int64_t p0 = 0; p0 < length; p0 += kTransposeTile) {
+      const int64_t steps = std::min(kTransposeTile, length - p0);
       float* to = out + p0 * width;
-      for (int64_t l = 0; l < count; ++l) {
-        const float* line = from + l * line_stride + p0;
-        for (int64_t p = 0; p < steps; ++p) {
-          to[p * width + l] = line[p];
-        }
+      for (int64_t l0 = 0; l0 < count; l0 += kTransposeTile) {
+        transpose_tile(from + l0 * line_stride + p0, line_stride, to + l0, width,
+                       std::min(kTransposeTile, count - l0), steps);
       }
-      for (int64_t l = count; l < width; ++l) {
-        for (int64_t p = 0; p < steps; ++p) {
-          to[p * width + l] = 0.0f;
-        }
+      for (int64_t p = 0; p < steps; ++p) {
+        std::fill(to + p * width + count, to + (p + 1) * width, 0.0f);
       }
     }
     return;
