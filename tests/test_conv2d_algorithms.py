@@ -9,22 +9,11 @@ import torch.nn.functional as F
 
 import ops
 from ops.frontend import pair
-from tests.compare import DEVICES, TOLERANCES, assert_matches_reference
+from tests.compare import (ALGORITHM_FLOAT32, DEVICES, algorithm_tolerance,
+                           assert_matches_reference)
 from tests.test_conv2d import VARIANTS, make_case
 
 ALGORITHMS = ops.CONV2D_ALGORITHMS[1:]
-
-# float32 tolerances, measured on this grid against a float64 reference (largest absolute
-# error of the outputs): im2col 1.2e-5, direct 1.7e-5, fft 8.0e-6, winograd 5.4e-5. Winograd
-# F(4x4, 3x3) pays for its fewer multiplies with transforms whose coefficients (up to 8 and
-# down to 1/24) round several times: about 4x im2col's error.
-FLOAT32 = {
-    "direct": dict(rtol=1e-4, atol=5e-5),
-    "im2col": dict(rtol=1e-4, atol=5e-5),
-    "fft": dict(rtol=1e-4, atol=5e-5),
-    "winograd": dict(rtol=1e-4, atol=2e-4),
-}
-
 
 def op_args(args):
     return (pair(args["stride"], "stride"), pair(args["padding"], "padding"),
@@ -61,9 +50,7 @@ def test_every_algorithm_has_shapes_on_the_grid():
 def test_forward_and_gradients_match_torch(algorithm, name, dtype, device):
     x, w, b, args = make_case(name, dtype, device)
     tensors = (x, w) if b is None else (x, w, b)
-    # An algorithm not listed in FLOAT32 is held to im2col's float32 bound.
-    tolerance = (FLOAT32.get(algorithm, FLOAT32["im2col"]) if dtype == torch.float32
-                 else TOLERANCES[dtype])
+    tolerance = algorithm_tolerance(algorithm, dtype)
     assert_matches_reference(
         lambda *t: ops.conv2d(*t, **args, algorithm=algorithm),
         lambda *t: F.conv2d(*t, **args), tensors, dtype, tolerance=tolerance)
@@ -154,6 +141,29 @@ def test_auto_follows_the_rule_table(kernel, stride, channels, size, batch, expe
     assert ops.conv2d_algorithm(x, w, [stride] * 2, [1, 1], [1, 1], 1) == expected
 
 
+@pytest.mark.parametrize("channels,filters,size,kernel,stride,padding,expected", [
+    # Implicit GEMM's register kernels for stride-1 layers with at most 16 input and 32 output
+    # channels whose output rows are at least 8 long and 8 times the padding.
+    (1, 6, 32, 5, 1, 0, "implicit"),  # LeNet-5's first layer
+    (6, 16, 14, 5, 1, 0, "implicit"),  # its second
+    (16, 120, 5, 5, 1, 0, "im2col"),  # its third: a 1x1 output
+    (3, 16, 32, 3, 1, 1, "implicit"),  # VGG-11 width 1/4's first layer
+    (16, 32, 16, 3, 1, 1, "implicit"),  # its second
+    (17, 32, 16, 3, 1, 1, "winograd"),
+    (16, 33, 16, 3, 1, 1, "winograd"),
+    (3, 64, 32, 3, 1, 1, "im2col"),  # VGG-16's first layer
+    (3, 16, 32, 3, 2, 1, "im2col"),  # stride 2
+    (3, 16, 7, 3, 1, 1, "im2col"),  # rows of 7
+    (3, 16, 15, 5, 1, 2, "im2col"),  # rows of 15, under 8 times the padding of 2
+    (3, 16, 16, 5, 1, 2, "implicit"),  # rows of 16
+])
+def test_auto_gives_layers_with_few_channels_to_implicit(channels, filters, size, kernel,
+                                                         stride, padding, expected):
+    x = torch.randn(64, channels, size, size)
+    w = torch.randn(filters, channels, kernel, kernel)
+    assert ops.conv2d_algorithm(x, w, [stride] * 2, [padding] * 2, [1, 1], 1) == expected
+
+
 def test_auto_picks_only_algorithms_that_can_do_the_shape():
     for name in VARIANTS:
         x, w, _, args = make_case(name, torch.float64, "cpu")
@@ -176,7 +186,7 @@ def test_benchmark_mode_times_applicable_algorithms_once_and_caches(monkeypatch)
                 chosen = ops.conv2d_algorithm(x, w, [1, 1], [1, 1], [1, 1], 1)
                 assert chosen in ALGORITHMS and (kernel == 3 or not chosen.startswith("winograd"))
                 torch.testing.assert_close(ops.conv2d(x, w, padding=1), F.conv2d(x, w, padding=1),
-                                           **FLOAT32["winograd"])
+                                           **ALGORITHM_FLOAT32["winograd"])
     finally:
         ops.set_benchmark(False)
     assert timed == [(16, 16, 3, 3), (16, 16, 5, 5)]
@@ -189,7 +199,7 @@ def test_layers_keep_their_algorithm_and_state_dicts_do_not_change():
     layer.load_state_dict(native.state_dict())
     assert set(layer.state_dict()) == set(native.state_dict())
     x = torch.randn(2, 4, 8, 8)
-    torch.testing.assert_close(layer(x), native(x), **FLOAT32["winograd"])
+    torch.testing.assert_close(layer(x), native(x), **ALGORITHM_FLOAT32["winograd"])
     model = ops.convert(nn.Sequential(nn.Conv2d(4, 6, 3), nn.Conv2d(6, 6, 5)), "custom")
     assert [m.algorithm for m in model] == ["auto", "auto"]
     ops.use_algorithm(model, "fft")

@@ -5,7 +5,13 @@
 //   enough to pay for the transforms: at least 16 input channels per group, outputs of at
 //   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where
 //   the GEMMs need more columns).
-// - Implicit GEMM, first, for padded stride-1 convolutions whose output planes have at most 16
+// - Implicit GEMM, first, for stride-1 convolutions with at most 16 input and 32 output channels
+//   per group whose output rows fill its CPU register tiles (implicit_rows_fill_registers):
+//   LeNet-5's first two layers, VGG-11 width 1/4's first two. Its register kernels there beat
+//   im2col, whose lowering copies each input value once per tap and costs as much as its
+//   GEMM, and Winograd, whose transforms outweigh GEMMs 16 channels deep. (Measured in float32,
+//   the kernels' dtype.)
+// - Implicit GEMM for padded stride-1 convolutions whose output planes have at most 16
 //   positions (VGG's 4x4 and 2x2 layers): im2col's columns there are mostly padding zeros,
 //   which implicit GEMM never multiplies, and Winograd's transforms cost more than its GEMMs
 //   save. On 8x8 planes Winograd beats it at one thread and at two, 32 to 64 channels included.
@@ -18,6 +24,7 @@
 #include <algorithm>
 
 #include "conv2d/algorithm.h"
+#include "conv2d/implicit/implicit.h"
 #include "conv2d/winograd/winograd.h"
 
 namespace convlab {
@@ -30,6 +37,8 @@ constexpr int64_t kWinogradMinTiles = 64;
 constexpr int64_t kWinogradDeepChannels = 256;
 constexpr int64_t kWinogradMinTilesDeep = 128;
 constexpr int64_t kImplicitMaxPositions = 16;
+constexpr int64_t kImplicitMaxInChannels = 16;
+constexpr int64_t kImplicitMaxOutChannels = 32;
 } // namespace
 
 const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice device) {
@@ -38,6 +47,11 @@ const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice d
   }
   const auto& implicit = conv2d_algorithm_named("implicit");
   const int64_t positions = g.out_h * g.out_w;
+  if (implicit.why_not(g).empty() && implicit_rows_fill_registers(g) &&
+      g.in_channels_per_group() <= kImplicitMaxInChannels &&
+      g.out_channels_per_group() <= kImplicitMaxOutChannels) {
+    return implicit;
+  }
   if (implicit.why_not(g).empty() && (g.pad_h > 0 || g.pad_w > 0) &&
       positions <= kImplicitMaxPositions) {
     return implicit;

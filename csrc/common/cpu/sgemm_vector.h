@@ -85,6 +85,16 @@ C10_ALWAYS_INLINE void store(float* p, Vec v) {
 
 #endif
 
+// Keeps a loaded vector in a register for the FMAs that reuse it: without this the compiler
+// may fold the load into every one of them as a memory operand, reloading it each time.
+C10_ALWAYS_INLINE void keep_in_register(Vec& v) {
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+  __asm__("" : "+v"(v));
+#else
+  (void)v;
+#endif
+}
+
 // A micro-tile's columns: two vectors, so each broadcast A value feeds two FMAs.
 constexpr int kCols = 2 * kLanes;
 

@@ -7,6 +7,8 @@
 // the same GEMMs over views; the device supplies only the batched GEMM.
 #include "common/transpose.h"
 #include "conv2d/algorithm.h"
+#include "conv2d/implicit/implicit.h"
+#include "conv2d/implicit/cpu/implicit_cpu.h"
 
 namespace convlab {
 namespace ops {
@@ -113,9 +115,53 @@ void grad_weight_by_taps(const at::Tensor& go, const at::Tensor& input, const Co
   }
 }
 
+} // namespace
+
+bool implicit_rows_fill_registers(const Conv2dGeometry& g) {
+  return g.out_w >= kWideRowsPerPad * std::max<int64_t>(g.pad_w, 1);
+}
+
+namespace {
+
+bool runs_in_registers(const at::Tensor& input, const Conv2dGeometry& g) {
+  return kernel_device(input) == KernelDevice::CPU && input.scalar_type() == at::kFloat &&
+      implicit_rows_fill_registers(g);
+}
+
+// grad_input as the CPU kernel's convolution of grad_output with the filters rotated 180
+// degrees (input and output channels swapped within each group), padded by
+// dilation * (kernel - 1) - padding: a "full" convolution, which needs padding of at most
+// dilation * (kernel - 1).
+bool full_convolution_in_registers(const at::Tensor& grad_output, const Conv2dGeometry& g) {
+  return runs_in_registers(grad_output, g) &&
+      g.pad_h <= g.dilation_h * (g.kernel_h - 1) && g.pad_w <= g.dilation_w * (g.kernel_w - 1);
+}
+
+at::Tensor full_convolution(const at::Tensor& grad_output, const at::Tensor& weight,
+                            const Conv2dGeometry& g) {
+  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  const auto rotated = weight.reshape({g.groups, ocg, icg, g.kernel_h, g.kernel_w})
+                           .transpose(1, 2)
+                           .flip({3, 4})
+                           .reshape({g.in_channels, ocg, g.kernel_h, g.kernel_w});
+  Conv2dGeometry full = g;
+  full.in_channels = g.out_channels;
+  full.out_channels = g.in_channels;
+  full.in_h = g.out_h;
+  full.in_w = g.out_w;
+  full.pad_h = g.dilation_h * (g.kernel_h - 1) - g.pad_h;
+  full.pad_w = g.dilation_w * (g.kernel_w - 1) - g.pad_w;
+  full.out_h = g.in_h;
+  full.out_w = g.in_w;
+  return cpu::implicit_conv2d(grad_output, rotated, std::nullopt, full);
+}
+
 at::Tensor implicit_forward(const at::Tensor& input, const at::Tensor& weight,
                             const std::optional<at::Tensor>& bias, const Conv2dGeometry& g,
                             const Conv2dDeviceKernels& device) {
+  if (runs_in_registers(input, g)) {
+    return cpu::implicit_conv2d(input, weight, bias, g);
+  }
   const auto taps = weight.view({g.groups, g.out_channels_per_group(), g.in_channels_per_group(),
                                  g.kernel_h, g.kernel_w})
                         .permute({0, 3, 4, 1, 2})
@@ -135,11 +181,17 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
     const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& weight,
     const Conv2dGeometry& g, std::array<bool, 3> output_mask, const Conv2dDeviceKernels& device) {
   const auto acc = input.options().dtype(accumulate_type(input));
-  const auto go = samples_last(grad_output);
+  const bool in_registers = runs_in_registers(input, g);
+  const bool full_in_registers = full_convolution_in_registers(grad_output, g);
+  const auto go = (output_mask[0] && !full_in_registers) || (output_mask[1] && !in_registers)
+      ? samples_last(grad_output)
+      : at::Tensor();
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
   const auto filters = weight.view({g.groups, ocg, icg, g.kernel_h, g.kernel_w});
   auto grad_input = unused_gradient(input);
-  if (output_mask[0]) {
+  if (output_mask[0] && full_in_registers) {
+    grad_input = full_convolution(grad_output, weight, g);
+  } else if (output_mask[0]) {
     // Input position (r, c) gathers output (r + pad - kh * dilation, ...) through tap (kh, kw).
     auto sums = at::zeros({g.in_channels, g.in_h, g.in_w, g.batch}, acc);
     accumulate_taps(go, filters.permute({0, 3, 4, 2, 1}).contiguous(), sums, g.groups, g.pad_h,
@@ -147,7 +199,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
     grad_input = move_leading_dims_last(sums, 3).to(input.scalar_type());
   }
   auto grad_weight = unused_gradient(input);
-  if (output_mask[1]) {
+  if (output_mask[1] && in_registers) {
+    grad_weight = cpu::implicit_conv2d_grad_weight(grad_output.contiguous(), input, g);
+  } else if (output_mask[1]) {
     auto sums = at::zeros({g.groups, g.kernel_h, g.kernel_w, ocg, icg}, acc);
     if (g.out_w >= kWideRowsPerPad * g.pad_w) {
       grad_weight_by_taps(go, input, g, sums, device);

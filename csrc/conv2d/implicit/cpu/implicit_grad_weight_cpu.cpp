@@ -1,0 +1,158 @@
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+#include <vector>
+
+#include "common/cpu/sgemm_vector.h"
+#include "conv2d/implicit/cpu/implicit_cpu.h"
+
+namespace convlab {
+namespace ops {
+namespace cpu {
+
+namespace {
+
+using sgemm::kLanes;
+using sgemm::Vec;
+
+// A block of kChannels output channels x kTaps filter taps (input channel, tap row, tap
+// column) held in vector registers, one lane per output position: every accumulator and every
+// loaded vector fits the register file with room for the loop.
+constexpr int kChannels = kLanes == 16 ? 4 : 2;
+constexpr int kTaps = kLanes == 16 ? 5 : 4;
+
+// sums[c * depth + t] += sum over samples s and q < length of
+// grad[s * grad_stride + c * plane + q] * image[s * image_stride + offsets[t] + q], for
+// c < Channels and t < Taps: `length` positions of each sample a vector at a time, reduced
+// across the lanes once at the end.
+template <int Channels, int Taps>
+void taps_block(int64_t samples, int64_t length, int64_t plane, const float* grad,
+                int64_t grad_stride,
+                const float* image, int64_t image_stride, const int64_t* offsets, float* sums,
+                int64_t depth) {
+  Vec acc[Channels][Taps];
+#pragma GCC unroll 4
+  for (int c = 0; c < Channels; ++c) {
+#pragma GCC unroll 5
+    for (int t = 0; t < Taps; ++t) {
+      acc[c][t] = sgemm::zero();
+    }
+  }
+  for (int64_t s = 0; s < samples; ++s) {
+    const float* sample_grad = grad + s * grad_stride;
+    const float* sample_image = image + s * image_stride;
+    for (int64_t q = 0; q < length; q += kLanes) {
+      Vec x[Taps];
+#pragma GCC unroll 5
+      for (int t = 0; t < Taps; ++t) {
+        x[t] = sgemm::load(sample_image + offsets[t] + q);
+        sgemm::keep_in_register(x[t]);
+      }
+#pragma GCC unroll 4
+      for (int c = 0; c < Channels; ++c) {
+        const Vec go = sgemm::load(sample_grad + c * plane + q);
+#pragma GCC unroll 5
+        for (int t = 0; t < Taps; ++t) {
+          acc[c][t] = sgemm::fma(go, x[t], acc[c][t]);
+        }
+      }
+    }
+  }
+  alignas(64) float lanes[kLanes];
+  for (int c = 0; c < Channels; ++c) {
+    for (int t = 0; t < Taps; ++t) {
+      sgemm::store(lanes, acc[c][t]);
+      float sum = 0.0f;
+      for (int l = 0; l < kLanes; ++l) {
+        sum += lanes[l];
+      }
+      sums[c * depth + t] += sum;
+    }
+  }
+}
+
+using Block = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t,
+                       const int64_t*, float*, int64_t);
+
+template <int Channels, int... Taps>
+constexpr std::array<Block, sizeof...(Taps)> taps_row(std::integer_sequence<int, Taps...>) {
+  return {&taps_block<Channels, Taps + 1>...};
+}
+
+template <int... Channels>
+constexpr auto block_table(std::integer_sequence<int, Channels...>) {
+  return std::array<std::array<Block, kTaps>, sizeof...(Channels)>{
+      taps_row<Channels + 1>(std::make_integer_sequence<int, kTaps>{})...};
+}
+
+// The instance for `channels` (1..kChannels) output channels and `taps` (1..kTaps) taps.
+Block block_for(int64_t channels, int64_t taps) {
+  static constexpr auto table = block_table(std::make_integer_sequence<int, kChannels>{});
+  return table[channels - 1][taps - 1];
+}
+
+constexpr int64_t ceil_to(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+// Samples per task: enough positions that the lane reductions stay a small part of a block's
+// work, few enough that the task's images and gradients stay in L2.
+constexpr int64_t kTaskPositions = 4096;
+constexpr int64_t kTaskBytes = 512 * 1024;
+
+} // namespace
+
+at::Tensor implicit_conv2d_grad_weight(const at::Tensor& grad_output, const at::Tensor& input,
+                                       const Conv2dGeometry& g) {
+  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  const int64_t depth = g.patch_size();
+  // Positions on rows as wide as the padded input: tap (kh, kw) of every position of a sample
+  // is then one contiguous stretch of its padded image, `length` long (whole vectors; the
+  // gradient is zero on the margins and past the last row, the image zero past its rows).
+  const int64_t wide = g.in_w + 2 * g.pad_w;
+  const int64_t length = ceil_to(g.out_h * wide, kLanes);
+  const int64_t reach = (g.kernel_h - 1) * g.dilation_h * wide + (g.kernel_w - 1) * g.dilation_w;
+  const int64_t tall = std::max(g.in_h + 2 * g.pad_h, (length + reach + wide - 1) / wide);
+  const auto image = padded_planes(input, g.pad_h, g.pad_w, tall, wide);
+  const int64_t grad_rows = (length + wide - 1) / wide;
+  const auto grad = padded_planes(grad_output, 0, 0, grad_rows, wide);
+  const int64_t plane = grad_rows * wide; // one channel's gradient, `length` of it summed
+
+  const auto offsets = tap_offsets(g, tall, wide);
+  const int64_t sample_bytes = (g.in_channels * tall * wide + g.out_channels * plane) * 4;
+  const int64_t per_task = std::clamp<int64_t>(
+      std::min((kTaskPositions + length - 1) / length, kTaskBytes / sample_bytes), 1, g.batch);
+  const int64_t tasks = (g.batch + per_task - 1) / per_task;
+  // Each task sums into its own share (how samples split into tasks depends on the batch
+  // alone, so the bits do not depend on the thread count); shares are added in task order.
+  auto shares = at::zeros({tasks, g.out_channels, depth}, input.options());
+  const float* x = image.const_data_ptr<float>();
+  const float* go = grad.const_data_ptr<float>();
+  float* sums = shares.mutable_data_ptr<float>();
+  at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      float* share = sums + task * g.out_channels * depth;
+      const int64_t first = task * per_task, last = std::min(g.batch, first + per_task);
+      for (int64_t group = 0; group < g.groups; ++group) {
+        const float* grads = go + (first * g.out_channels + group * ocg) * plane;
+        const float* images = x + (first * g.in_channels + group * icg) * tall * wide;
+        for (int64_t c0 = 0; c0 < ocg; c0 += kChannels) {
+          const int64_t channels = std::min<int64_t>(kChannels, ocg - c0);
+          for (int64_t t0 = 0; t0 < depth; t0 += kTaps) {
+            block_for(channels, std::min<int64_t>(kTaps, depth - t0))(
+                last - first, length, plane, grads + c0 * plane, g.out_channels * plane, images,
+                g.in_channels * tall * wide, offsets.data() + t0,
+                share + (group * ocg + c0) * depth + t0, depth);
+          }
+        }
+      }
+    }
+  });
+  return shares.sum(0).view({g.out_channels, icg, g.kernel_h, g.kernel_w});
+}
+
+} // namespace cpu
+} // namespace ops
+} // namespace convlab

@@ -1,0 +1,51 @@
+"""Implicit GEMM's CPU float32 kernels (csrc/conv2d/implicit/cpu/): the forward, grad_input (a
+full convolution with the rotated filters) and grad_weight summed in vector registers. They
+run on planes whose output rows are at least 8 times the padding wide and at least 8 long
+(`runs_in_registers` in implicit.cpp); every shape here is one, each against torch in float64
+on the same float32 inputs. The conv grid (test_conv2d_algorithms.py) covers the small planes
+that take the tap GEMMs."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ops
+from tests.compare import leaves
+
+# (batch, in channels, out channels, (H, W), kernel, padding, dilation, groups, bias)
+SHAPES = {
+    "lenet_conv1": (3, 1, 6, (32, 32), (5, 5), 0, 1, 1, True),  # 6 of a vector's lanes
+    "lenet_conv2": (5, 6, 16, (14, 14), (5, 5), 0, 1, 1, True),
+    "vgg_3x3": (2, 16, 32, (16, 16), (3, 3), 1, 1, 1, False),
+    "two_channel_blocks": (2, 5, 40, (12, 12), (3, 3), 0, 1, 1, True),  # 32 + 8 filters
+    "row_tiles": (2, 3, 7, (6, 31), (3, 3), 1, 1, 1, True),  # tiles of 11, 11 and 9 at AVX-512
+    "kernel_3x5": (2, 4, 9, (11, 20), (3, 5), (1, 2), 1, 1, True),
+    "dilation": (2, 4, 12, (14, 24), (3, 3), 2, 2, 1, True),
+    "groups": (3, 8, 12, (10, 17), (3, 3), 1, 1, 2, True),
+    "depthwise": (2, 6, 6, (9, 16), (3, 3), 1, 1, 6, False),
+    "one_sample": (1, 3, 17, (8, 40), (5, 5), 2, 1, 1, True),
+    "padding_past_the_kernel": (2, 3, 5, (9, 30), (3, 3), 3, 1, 1, True),  # grad_input by taps
+}
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_forward_and_every_gradient_match_torch_in_float64(name):
+    batch, cin, cout, size, kernel, padding, dilation, groups, bias = SHAPES[name]
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, cin, *size, generator=generator)
+    w = torch.randn(cout, cin // groups, *kernel, generator=generator)
+    b = torch.randn(cout, generator=generator) if bias else None
+    args = dict(padding=padding, dilation=dilation, groups=groups)
+    tensors = (x, w) if b is None else (x, w, b)
+    inputs = leaves(*tensors)
+    out = ops.conv2d(*inputs, algorithm="implicit", **args)
+    reference_inputs = leaves(*(t.double() for t in tensors))
+    expected = F.conv2d(*reference_inputs, **args)
+    grad = torch.randn(expected.shape, generator=generator)
+    tolerance = dict(rtol=1e-4, atol=1e-4 * w[0].numel() ** 0.5)
+    torch.testing.assert_close(out.double(), expected, **tolerance)
+    got = torch.autograd.grad(out, inputs, grad)
+    want = torch.autograd.grad(expected, reference_inputs, grad.double())
+    for which, (g, r) in enumerate(zip(got, want)):
+        torch.testing.assert_close(g.double(), r, **tolerance,
+                                   msg=lambda m: f"gradient {which}: {m}")
