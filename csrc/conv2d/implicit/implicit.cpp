@@ -4,7 +4,9 @@
 // that copy, so taps that fall into the padding are never multiplied: on small planes (VGG's
 // 4x4 and 2x2 layers) im2col's columns are mostly padding zeros. Stride 1 only (the view of a
 // strided row is not unit-stride); any padding, dilation and groups. All three gradients are
-// the same GEMMs over views; the device supplies only the batched GEMM.
+// the same GEMMs over views; the device supplies only the batched GEMM. On the CPU in float32,
+// on planes whose rows fill a register tile, cpu/ sums every tap in registers instead (no GEMM
+// per tap, the output written once).
 #include "common/transpose.h"
 #include "conv2d/algorithm.h"
 #include "conv2d/implicit/implicit.h"
