@@ -110,6 +110,14 @@ void choose_split(int64_t batch, int64_t m, int64_t n, int64_t& task_rows, int64
   while (batch * ceil_div(m, task_rows) * ceil_div(n, col_block) < wanted && col_block > kCols) {
     col_block = ceil_div(col_block / kCols, 2) * kCols;
   }
+  // A few tasks that do not divide among the threads leave some idle for a whole task (5
+  // column blocks on 2 threads: 3 rounds where 2.5 would do): split the columns into a
+  // multiple of the thread count instead.
+  const int64_t tasks = batch * ceil_div(m, task_rows) * ceil_div(n, col_block);
+  if (tasks % wanted != 0 && tasks < 4 * wanted && batch * ceil_div(m, task_rows) == 1) {
+    const int64_t blocks = ceil_div(ceil_div(n, col_block), wanted) * wanted;
+    col_block = std::max<int64_t>(kCols, ceil_div(ceil_div(n, blocks), kCols) * kCols);
+  }
 }
 
 // One task: rows [r_begin, r_end) x columns [c0, c0 + columns) of c[item], over depth

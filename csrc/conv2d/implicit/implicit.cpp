@@ -7,6 +7,8 @@
 // the same GEMMs over views; the device supplies only the batched GEMM. On the CPU in float32,
 // on planes whose rows fill a register tile, cpu/ sums every tap in registers instead (no GEMM
 // per tap, the output written once).
+#include <ATen/Parallel.h>
+
 #include "common/transpose.h"
 #include "conv2d/algorithm.h"
 #include "conv2d/implicit/implicit.h"
@@ -21,33 +23,59 @@ namespace {
 // src[g*K + :, r + shift_h(kh), c + shift_w(kw), :], for every dst position whose shifted
 // source position lies inside src: one batched GEMM per group and tap, its batch the rows.
 // src: (groups*K, SH, SW, N), dst: (groups*M, DH, DW, N), taps: (groups, KH, KW, M, K).
+// On the CPU each thread takes an equal share of the M rows of every tap's GEMM, in one
+// parallel region per call: GEMMs parallel each on their own would wait at every tap for the
+// busiest thread (an edge tap's batch has a row less) and start a parallel region per tap.
 void accumulate_taps(const at::Tensor& src, const at::Tensor& taps, at::Tensor& dst,
                      int64_t groups, int64_t shift_h0, int64_t step_h, int64_t shift_w0,
                      int64_t step_w, const Conv2dDeviceKernels& device) {
   const int64_t n = src.size(3), sh = src.size(1), sw = src.size(2);
   const int64_t dh = dst.size(1), dw = dst.size(2);
   const int64_t k = taps.size(4), m = taps.size(3);
-  for (int64_t group = 0; group < groups; ++group) {
-    for (int64_t kh = 0; kh < taps.size(1); ++kh) {
-      const int64_t shift_h = shift_h0 + kh * step_h;
-      const int64_t r0 = std::max<int64_t>(0, -shift_h), r1 = std::min(dh, sh - shift_h);
-      for (int64_t kw = 0; kw < taps.size(2); ++kw) {
-        const int64_t shift_w = shift_w0 + kw * step_w;
-        const int64_t c0 = std::max<int64_t>(0, -shift_w), c1 = std::min(dw, sw - shift_w);
-        if (r1 <= r0 || c1 <= c0) {
-          continue;
+  // Rows [m0, m0 + count) of every group's GEMMs.
+  const auto accumulate_rows = [&](int64_t m0, int64_t count) {
+    for (int64_t group = 0; group < groups; ++group) {
+      for (int64_t kh = 0; kh < taps.size(1); ++kh) {
+        const int64_t shift_h = shift_h0 + kh * step_h;
+        const int64_t r0 = std::max<int64_t>(0, -shift_h), r1 = std::min(dh, sh - shift_h);
+        for (int64_t kw = 0; kw < taps.size(2); ++kw) {
+          const int64_t shift_w = shift_w0 + kw * step_w;
+          const int64_t c0 = std::max<int64_t>(0, -shift_w), c1 = std::min(dw, sw - shift_w);
+          if (r1 <= r0 || c1 <= c0) {
+            continue;
+          }
+          const int64_t rows = r1 - r0, columns = (c1 - c0) * n;
+          const auto a = taps[group][kh][kw].narrow(0, m0, count).expand({rows, count, k});
+          const auto b = src.as_strided(
+              {rows, k, columns}, {sw * n, sh * sw * n, 1},
+              src.storage_offset() + ((group * k * sh + r0 + shift_h) * sw + c0 + shift_w) * n);
+          auto c = dst.as_strided(
+              {rows, count, columns}, {dw * n, dh * dw * n, 1},
+              dst.storage_offset() + ((group * m * dh + r0) * dw + c0) * n + m0 * dh * dw * n);
+          device.bmm(a, b, c, /*accumulate=*/true);
         }
-        const int64_t rows = r1 - r0, columns = (c1 - c0) * n;
-        const auto a = taps[group][kh][kw].expand({rows, m, k});
-        const auto b = src.as_strided(
-            {rows, k, columns}, {sw * n, sh * sw * n, 1},
-            src.storage_offset() + ((group * k * sh + r0 + shift_h) * sw + c0 + shift_w) * n);
-        auto c = dst.as_strided({rows, m, columns}, {dw * n, dh * dw * n, 1},
-                                dst.storage_offset() + ((group * m * dh + r0) * dw + c0) * n);
-        device.bmm(a, b, c, /*accumulate=*/true);
       }
     }
+  };
+  const int64_t parts = kernel_device(src) == KernelDevice::CPU && !at::in_parallel_region()
+      ? std::min<int64_t>(at::get_num_threads(), m)
+      : 1;
+  if (parts == 1) {
+    accumulate_rows(0, m);
+    return;
   }
+  const int64_t share = (m + parts - 1) / parts;
+  at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+    // Worker threads start without the caller's dispatch state: stay below autograd, as the
+    // caller is.
+    const at::AutoDispatchBelowADInplaceOrView below_autograd;
+    for (int64_t part = begin; part < end; ++part) {
+      const int64_t m0 = part * share;
+      if (m0 < m) {
+        accumulate_rows(m0, std::min(share, m - m0));
+      }
+    }
+  });
 }
 
 // (N, C, H, W) -> (C, H, W, N): the layout whose rows of one channel are GEMM operands.
