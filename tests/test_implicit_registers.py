@@ -1,9 +1,10 @@
-"""Implicit GEMM's CPU float32 kernels (csrc/conv2d/implicit/cpu/): the forward, grad_input (a
-full convolution with the rotated filters) and grad_weight summed in vector registers. They
-run on planes whose output rows are at least 8 times the padding wide and at least 8 long
-(`runs_in_registers` in implicit.cpp); every shape here is one, each against torch in float64
-on the same float32 inputs. The conv grid (test_conv2d_algorithms.py) covers the small planes
-that take the tap GEMMs."""
+"""Implicit GEMM's CPU float32 kernels (csrc/conv2d/implicit/cpu/): the forward, grad_input (a full
+convolution with the rotated filters) and grad_weight summed in vector registers. The forward
+and grad_input run on planes whose output rows are at least 8 long and 8 times the padding
+(`runs_in_registers` in implicit.cpp), grad_weight where a block of samples also holds at least
+1024 positions (`implicit_grad_weight_fills_registers`); every shape here is one of those,
+each against torch in float64 on the same float32 inputs. The conv grid
+(test_conv2d_algorithms.py) covers the small planes that take the tap GEMMs."""
 
 import pytest
 import torch
@@ -15,16 +16,16 @@ from tests.compare import leaves
 # (batch, in channels, out channels, (H, W), kernel, padding, dilation, groups, bias)
 SHAPES = {
     "lenet_conv1": (3, 1, 6, (32, 32), (5, 5), 0, 1, 1, True),  # 6 of a vector's lanes
-    "lenet_conv2": (5, 6, 16, (14, 14), (5, 5), 0, 1, 1, True),
-    "vgg_3x3": (2, 16, 32, (16, 16), (3, 3), 1, 1, 1, False),
-    "two_channel_blocks": (2, 5, 40, (12, 12), (3, 3), 0, 1, 1, True),  # 32 + 8 filters
-    "row_tiles": (2, 3, 7, (6, 31), (3, 3), 1, 1, 1, True),  # tiles of 11, 11 and 9 at AVX-512
-    "kernel_3x5": (2, 4, 9, (11, 20), (3, 5), (1, 2), 1, 1, True),
-    "dilation": (2, 4, 12, (14, 24), (3, 3), 2, 2, 1, True),
-    "groups": (3, 8, 12, (10, 17), (3, 3), 1, 1, 2, True),
-    "depthwise": (2, 6, 6, (9, 16), (3, 3), 1, 1, 6, False),
-    "one_sample": (1, 3, 17, (8, 40), (5, 5), 2, 1, 1, True),
-    "padding_past_the_kernel": (2, 3, 5, (9, 30), (3, 3), 3, 1, 1, True),  # grad_input by taps
+    "lenet_conv2": (8, 6, 16, (14, 14), (5, 5), 0, 1, 1, True),
+    "vgg_3x3": (4, 16, 32, (16, 16), (3, 3), 1, 1, 1, False),
+    "two_channel_blocks": (8, 5, 40, (12, 12), (3, 3), 0, 1, 1, True),  # 32 + 8 filters
+    "row_tiles": (5, 3, 7, (6, 31), (3, 3), 1, 1, 1, True),  # tiles of 11, 11 and 9 at AVX-512
+    "kernel_3x5": (4, 4, 9, (11, 20), (3, 5), (1, 2), 1, 1, True),
+    "dilation": (3, 4, 12, (14, 24), (3, 3), 2, 2, 1, True),
+    "groups": (6, 8, 12, (10, 17), (3, 3), 1, 1, 2, True),
+    "depthwise": (6, 6, 6, (9, 16), (3, 3), 1, 1, 6, False),
+    "padding_past_the_kernel": (3, 3, 5, (9, 30), (3, 3), 3, 1, 1, True),  # grad_input by taps
+    "one_sample": (1, 3, 17, (8, 40), (5, 5), 2, 1, 1, True),  # grad_weight by taps
 }
 
 

@@ -211,9 +211,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
     const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& weight,
     const Conv2dGeometry& g, std::array<bool, 3> output_mask, const Conv2dDeviceKernels& device) {
   const auto acc = input.options().dtype(accumulate_type(input));
-  const bool in_registers = runs_in_registers(input, g);
+  const bool weight_in_registers =
+      runs_in_registers(input, g) && cpu::implicit_grad_weight_fills_registers(g);
   const bool full_in_registers = full_convolution_in_registers(grad_output, g);
-  const auto go = (output_mask[0] && !full_in_registers) || (output_mask[1] && !in_registers)
+  const auto go = (output_mask[0] && !full_in_registers) || (output_mask[1] && !weight_in_registers)
       ? samples_last(grad_output)
       : at::Tensor();
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
@@ -229,7 +230,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
     grad_input = move_leading_dims_last(sums, 3).to(input.scalar_type());
   }
   auto grad_weight = unused_gradient(input);
-  if (output_mask[1] && in_registers) {
+  if (output_mask[1] && weight_in_registers) {
     grad_weight = cpu::implicit_conv2d_grad_weight(grad_output.contiguous(), input, g);
   } else if (output_mask[1]) {
     auto sums = at::zeros({g.groups, g.kernel_h, g.kernel_w, ocg, icg}, acc);

@@ -37,6 +37,10 @@ at::Tensor implicit_conv2d(const at::Tensor& input, const at::Tensor& weight,
 at::Tensor implicit_conv2d_grad_weight(const at::Tensor& grad_output, const at::Tensor& input,
                                        const Conv2dGeometry& g);
 
+// Whether implicit_conv2d_grad_weight pays for `g`: enough positions per block of samples
+// that summing each accumulator's lanes stays a small part of the work.
+bool implicit_grad_weight_fills_registers(const Conv2dGeometry& g);
+
 } // namespace cpu
 } // namespace ops
 } // namespace convlab

@@ -98,32 +98,54 @@ constexpr int64_t ceil_to(int64_t value, int64_t multiple) {
 }
 
 // Samples per task: enough positions that the lane reductions stay a small part of a block's
-// work, few enough that the task's images and gradients stay in L2.
+// work, few enough that the task's images and gradients stay in L2. Under kMinTaskPositions
+// (many channels on a small plane) the reductions outweigh the products, and the tap GEMMs
+// win (implicit.cpp).
 constexpr int64_t kTaskPositions = 4096;
+constexpr int64_t kMinTaskPositions = 1024;
 constexpr int64_t kTaskBytes = 512 * 1024;
 
+// Positions on rows as wide as the padded input: tap (kh, kw) of every position of a sample
+// is then one contiguous stretch of its padded image, `length` long (whole vectors; the
+// gradient is zero on the margins and past the last row, the image zero past its rows).
+struct WideRows {
+  int64_t wide, length, tall, grad_rows, per_task;
+};
+
+WideRows wide_rows(const Conv2dGeometry& g) {
+  WideRows rows;
+  rows.wide = g.in_w + 2 * g.pad_w;
+  rows.length = ceil_to(g.out_h * rows.wide, kLanes);
+  const int64_t reach =
+      (g.kernel_h - 1) * g.dilation_h * rows.wide + (g.kernel_w - 1) * g.dilation_w;
+  rows.tall = std::max(g.in_h + 2 * g.pad_h, (rows.length + reach + rows.wide - 1) / rows.wide);
+  rows.grad_rows = (rows.length + rows.wide - 1) / rows.wide;
+  const int64_t sample_bytes =
+      (g.in_channels * rows.tall + g.out_channels * rows.grad_rows) * rows.wide * 4;
+  rows.per_task = std::clamp<int64_t>(
+      std::min((kTaskPositions + rows.length - 1) / rows.length, kTaskBytes / sample_bytes), 1,
+      g.batch);
+  return rows;
+}
+
 } // namespace
+
+bool implicit_grad_weight_fills_registers(const Conv2dGeometry& g) {
+  const WideRows rows = wide_rows(g);
+  return rows.per_task * rows.length >= kMinTaskPositions;
+}
 
 at::Tensor implicit_conv2d_grad_weight(const at::Tensor& grad_output, const at::Tensor& input,
                                        const Conv2dGeometry& g) {
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
   const int64_t depth = g.patch_size();
-  // Positions on rows as wide as the padded input: tap (kh, kw) of every position of a sample
-  // is then one contiguous stretch of its padded image, `length` long (whole vectors; the
-  // gradient is zero on the margins and past the last row, the image zero past its rows).
-  const int64_t wide = g.in_w + 2 * g.pad_w;
-  const int64_t length = ceil_to(g.out_h * wide, kLanes);
-  const int64_t reach = (g.kernel_h - 1) * g.dilation_h * wide + (g.kernel_w - 1) * g.dilation_w;
-  const int64_t tall = std::max(g.in_h + 2 * g.pad_h, (length + reach + wide - 1) / wide);
+  const WideRows rows = wide_rows(g);
+  const int64_t wide = rows.wide, length = rows.length, tall = rows.tall;
+  const int64_t per_task = rows.per_task;
   const auto image = padded_planes(input, g.pad_h, g.pad_w, tall, wide);
-  const int64_t grad_rows = (length + wide - 1) / wide;
-  const auto grad = padded_planes(grad_output, 0, 0, grad_rows, wide);
-  const int64_t plane = grad_rows * wide; // one channel's gradient, `length` of it summed
-
+  const auto grad = padded_planes(grad_output, 0, 0, rows.grad_rows, wide);
+  const int64_t plane = rows.grad_rows * wide; // one channel's gradient, `length` of it summed
   const auto offsets = tap_offsets(g, tall, wide);
-  const int64_t sample_bytes = (g.in_channels * tall * wide + g.out_channels * plane) * 4;
-  const int64_t per_task = std::clamp<int64_t>(
-      std::min((kTaskPositions + length - 1) / length, kTaskBytes / sample_bytes), 1, g.batch);
   const int64_t tasks = (g.batch + per_task - 1) / per_task;
   // Each task sums into its own share (how samples split into tasks depends on the batch
   // alone, so the bits do not depend on the thread count); shares are added in task order.
