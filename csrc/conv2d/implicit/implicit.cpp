@@ -9,6 +9,8 @@
 // per tap, the output written once).
 #include <ATen/Parallel.h>
 
+#include <vector>
+
 #include "common/transpose.h"
 #include "conv2d/algorithm.h"
 #include "conv2d/implicit/implicit.h"
@@ -78,6 +80,25 @@ void accumulate_taps(const at::Tensor& src, const at::Tensor& taps, at::Tensor& 
   });
 }
 
+// (groups, a, b) -> (groups, b, a): each group's matrix transposed, the filters' layout changes
+// (512 x 512 x 9 floats on VGG-16's deep layers, where a permuted ATen copy costs as much as a
+// tap's GEMMs).
+at::Tensor transposed_per_group(const at::Tensor& t) {
+  std::vector<at::Tensor> groups;
+  for (int64_t group = 0; group < t.size(0); ++group) {
+    groups.push_back(move_leading_dims_last(t[group], 1));
+  }
+  return groups.size() == 1 ? groups[0].unsqueeze(0) : at::stack(groups);
+}
+
+// The filters as (groups, kh, kw, out/group, in/group): (out * in, taps) transposed.
+at::Tensor taps_of(const at::Tensor& weight, const Conv2dGeometry& g) {
+  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  return transposed_per_group(
+             weight.contiguous().view({g.groups, ocg * icg, g.kernel_h * g.kernel_w}))
+      .view({g.groups, g.kernel_h, g.kernel_w, ocg, icg});
+}
+
 // (N, C, H, W) -> (C, H, W, N): the layout whose rows of one channel are GEMM operands.
 at::Tensor samples_last(const at::Tensor& t) {
   return move_leading_dims_last(t, 1);
@@ -104,17 +125,18 @@ void grad_weight_by_rows(const at::Tensor& go, const at::Tensor& x, const Conv2d
       for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
         const int64_t shift_w = kw * g.dilation_w - g.pad_w;
         const int64_t c0 = std::max<int64_t>(0, -shift_w), c1 = std::min(g.out_w, g.in_w - shift_w);
-        if (c1 <= c0) {
+        auto tap = sums[group][kh][kw].unsqueeze(0);
+        if (c1 <= c0 || r1 <= r0) {
+          tap.zero_();  // a tap that reads only padding
           continue;
         }
         const int64_t columns = (c1 - c0) * n;
-        auto tap = sums[group][kh][kw].unsqueeze(0);
         for (int64_t r = r0; r < r1; ++r) {
           const auto a = go.as_strided({1, ocg, columns}, {0, g.out_h * g.out_w * n, 1},
                                        ((group * ocg * g.out_h + r) * g.out_w + c0) * n);
           const auto b = x.as_strided({1, columns, icg}, {0, 1, g.in_h * g.in_w * n},
                                       ((group * icg * g.in_h + r + shift_h) * g.in_w + c0 + shift_w) * n);
-          device.bmm(a, b, tap, /*accumulate=*/true);
+          device.bmm(a, b, tap, /*accumulate=*/r > r0);
         }
       }
     }
@@ -139,7 +161,7 @@ void grad_weight_by_taps(const at::Tensor& go, const at::Tensor& input, const Co
             {1, depth, icg}, {0, 1, tall * wide * n},
             ((group * icg * tall + kh * g.dilation_h) * wide + kw * g.dilation_w) * n);
         auto tap = sums[group][kh][kw].unsqueeze(0);
-        device.bmm(a, b, tap, /*accumulate=*/true);
+        device.bmm(a, b, tap, /*accumulate=*/false);
       }
     }
   }
@@ -192,10 +214,7 @@ at::Tensor implicit_forward(const at::Tensor& input, const at::Tensor& weight,
   if (runs_in_registers(input, g)) {
     return cpu::implicit_conv2d(input, weight, bias, g);
   }
-  const auto taps = weight.view({g.groups, g.out_channels_per_group(), g.in_channels_per_group(),
-                                 g.kernel_h, g.kernel_w})
-                        .permute({0, 3, 4, 1, 2})
-                        .contiguous();
+  const auto taps = taps_of(weight, g);
   auto sums = at::zeros({g.out_channels, g.out_h, g.out_w, g.batch},
                         input.options().dtype(accumulate_type(input)));
   accumulate_taps(samples_last(input), taps, sums, g.groups, -g.pad_h, g.dilation_h, -g.pad_w,
@@ -218,28 +237,32 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
       ? samples_last(grad_output)
       : at::Tensor();
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
-  const auto filters = weight.view({g.groups, ocg, icg, g.kernel_h, g.kernel_w});
   auto grad_input = unused_gradient(input);
   if (output_mask[0] && full_in_registers) {
     grad_input = full_convolution(grad_output, weight, g);
   } else if (output_mask[0]) {
     // Input position (r, c) gathers output (r + pad - kh * dilation, ...) through tap (kh, kw).
     auto sums = at::zeros({g.in_channels, g.in_h, g.in_w, g.batch}, acc);
-    accumulate_taps(go, filters.permute({0, 3, 4, 2, 1}).contiguous(), sums, g.groups, g.pad_h,
-                    -g.dilation_h, g.pad_w, -g.dilation_w, device);
+    // (groups, kh, kw, in/group, out/group): the forward's taps, each read transposed.
+    const auto filters = taps_of(weight, g).transpose(3, 4);
+    accumulate_taps(go, filters, sums, g.groups, g.pad_h, -g.dilation_h, g.pad_w, -g.dilation_w,
+                    device);
     grad_input = move_leading_dims_last(sums, 3).to(input.scalar_type());
   }
   auto grad_weight = unused_gradient(input);
   if (output_mask[1] && weight_in_registers) {
     grad_weight = cpu::implicit_conv2d_grad_weight(grad_output.contiguous(), input, g);
   } else if (output_mask[1]) {
-    auto sums = at::zeros({g.groups, g.kernel_h, g.kernel_w, ocg, icg}, acc);
+    // Every tap's first GEMM writes its sums (or zero_ a tap that reads only padding).
+    auto sums = at::empty({g.groups, g.kernel_h, g.kernel_w, ocg, icg}, acc);
     if (g.out_w >= kWideRowsPerPad * g.pad_w) {
       grad_weight_by_taps(go, input, g, sums, device);
     } else {
       grad_weight_by_rows(go, samples_last(input), g, sums, device);
     }
-    grad_weight = sums.permute({0, 3, 4, 1, 2}).reshape(weight.sizes()).to(weight.scalar_type()).contiguous();
+    grad_weight = transposed_per_group(sums.view({g.groups, g.kernel_h * g.kernel_w, ocg * icg}))
+                      .view(weight.sizes())
+                      .to(weight.scalar_type());
   }
   auto grad_bias = output_mask[2] ? conv2d_grad_bias(grad_output.contiguous()) : unused_gradient(input);
   return {grad_input, grad_weight, grad_bias};
