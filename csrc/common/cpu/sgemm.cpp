@@ -110,12 +110,15 @@ void choose_split(int64_t batch, int64_t m, int64_t n, int64_t& task_rows, int64
   while (batch * ceil_div(m, task_rows) * ceil_div(n, col_block) < wanted && col_block > kCols) {
     col_block = ceil_div(col_block / kCols, 2) * kCols;
   }
-  // A few tasks that do not divide among the threads leave some idle for a whole task (5
-  // column blocks on 2 threads: 3 rounds where 2.5 would do): split the columns into a
-  // multiple of the thread count instead.
-  const int64_t tasks = batch * ceil_div(m, task_rows) * ceil_div(n, col_block);
-  if (tasks % wanted != 0 && tasks < 4 * wanted && batch * ceil_div(m, task_rows) == 1) {
-    const int64_t blocks = ceil_div(ceil_div(n, col_block), wanted) * wanted;
+  // With few tasks, every one counts: column blocks of near-equal width (512 + 64 columns on
+  // 2 threads leave one idle most of the time), and for a single matrix of one row group as
+  // many as a multiple of the thread count (5 blocks on 2 threads take 3 rounds where 2.5 do).
+  const int64_t row_groups = batch * ceil_div(m, task_rows);
+  int64_t blocks = ceil_div(n, col_block);
+  if (row_groups * blocks < 4 * wanted) {
+    if (row_groups == 1) {
+      blocks = ceil_div(blocks, wanted) * wanted;
+    }
     col_block = std::max<int64_t>(kCols, ceil_div(ceil_div(n, blocks), kCols) * kCols);
   }
 }
