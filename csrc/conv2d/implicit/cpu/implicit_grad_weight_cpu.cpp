@@ -29,9 +29,8 @@ constexpr int kTaps = kLanes == 16 ? 5 : 4;
 // across the lanes once at the end.
 template <int Channels, int Taps>
 void taps_block(int64_t samples, int64_t length, int64_t plane, const float* grad,
-                int64_t grad_stride,
-                const float* image, int64_t image_stride, const int64_t* offsets, float* sums,
-                int64_t depth) {
+                int64_t grad_stride, const float* image, int64_t image_stride,
+                const int64_t* offsets, float* sums, int64_t depth) {
   Vec acc[Channels][Taps];
 #pragma GCC unroll 4
   for (int c = 0; c < Channels; ++c) {
