@@ -34,6 +34,9 @@ VARIANTS = {
     # 256+ output positions: im2col's CPU backward runs a sample per thread.
     "positions_306": dict(size=(18, 17), padding=1, batch=4),
     "positions_306_filters16": dict(size=(18, 17), padding=1, batch=4, out_channels=16),
+    # The filter as large as the input (LeNet-5's last layer): im2col's lowering is a view.
+    "filter_covers_input": dict(kernel=(5, 4), size=(5, 4)),
+    "filter_covers_input_no_bias": dict(kernel=(3, 3), size=(3, 3), bias=False, batch=3),
     "no_bias": dict(bias=False),
     "batch1": dict(batch=1),
     "batch4": dict(batch=4),

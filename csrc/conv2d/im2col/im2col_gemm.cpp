@@ -73,6 +73,49 @@ bool runs_by_sample(const Conv2dGeometry& g, const at::Tensor& x) {
       g.batch >= at::get_num_threads();
 }
 
+// A filter as large as the unpadded input (a 1x1 output, LeNet-5's last conv): each sample's
+// column is the sample itself, so the lowering is a view and the convolution one GEMM of the
+// batch's rows with the filters' (a fully connected layer); the backward two more.
+bool lowering_is_a_view(const Conv2dGeometry& g) {
+  return g.groups == 1 && g.out_h == 1 && g.out_w == 1 && g.pad_h == 0 && g.pad_w == 0 &&
+      g.kernel_h == g.in_h && g.kernel_w == g.in_w;
+}
+
+at::Tensor dense_forward(const at::Tensor& x, const at::Tensor& w,
+                         const std::optional<at::Tensor>& bias, const Conv2dGeometry& g,
+                         const Conv2dDeviceKernels& device) {
+  auto output = at::empty({g.batch, g.out_channels, 1, 1}, x.options());
+  auto rows = output.view({1, g.batch, g.out_channels});
+  if (bias.has_value()) {
+    rows.copy_(bias->view({1, 1, g.out_channels}).expand_as(rows));
+  }
+  device.bmm(x.view({1, g.batch, g.patch_size()}),
+             w.view({1, g.out_channels, g.patch_size()}).transpose(1, 2), rows,
+             /*accumulate=*/bias.has_value());
+  return output;
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> dense_backward(
+    const at::Tensor& go, const at::Tensor& x, const at::Tensor& weight, const Conv2dGeometry& g,
+    std::array<bool, 3> output_mask, const Conv2dDeviceKernels& device) {
+  const auto go_rows = go.view({1, g.batch, g.out_channels});
+  const auto w = weight.contiguous().view({1, g.out_channels, g.patch_size()});
+  auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);
+  if (output_mask[0]) {
+    auto rows = grad_input.view({1, g.batch, g.patch_size()});
+    device.bmm(go_rows, w, rows, false);
+  }
+  auto grad_weight = unused_gradient(x);
+  if (output_mask[1]) {
+    auto sums = at::empty({1, g.out_channels, g.patch_size()},
+                          weight.options().dtype(accumulate_type(weight)));
+    device.bmm(go_rows.transpose(1, 2), x.view({1, g.batch, g.patch_size()}), sums, false);
+    grad_weight = sums.view(weight.sizes()).to(weight.scalar_type());
+  }
+  auto grad_bias = output_mask[2] ? conv2d_grad_bias(go) : unused_gradient(x);
+  return {grad_input, grad_weight, grad_bias};
+}
+
 at::Tensor im2col_forward(
     const at::Tensor& input,
     const at::Tensor& weight,
@@ -80,6 +123,9 @@ at::Tensor im2col_forward(
     const Conv2dGeometry& g,
     const Conv2dDeviceKernels& device) {
   const auto x = input.contiguous();
+  if (lowering_is_a_view(g)) {
+    return dense_forward(x, weight.contiguous(), bias, g, device);
+  }
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
   if (runs_by_sample(g, x)) {
     return im2col_forward_by_sample(x, w, bias, g, device);
@@ -183,6 +229,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward(
   const auto x = input.contiguous();
   const auto go = grad_output.contiguous();
   const auto w = weight.contiguous().view({g.groups, g.out_channels_per_group(), g.patch_size()});
+  if (lowering_is_a_view(g)) {
+    return dense_backward(go, x, weight, g, output_mask, device);
+  }
   const int64_t spatial = g.out_h * g.out_w;
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
   if (runs_by_sample(g, x)) {
