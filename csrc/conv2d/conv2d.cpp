@@ -191,6 +191,28 @@ at::ScalarType accumulate_type(const at::Tensor& t) {
   return (type == at::kHalf || type == at::kBFloat16) ? at::kFloat : type;
 }
 
+at::Tensor rotated_filters(const at::Tensor& weight, const Conv2dGeometry& g) {
+  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  return weight.reshape({g.groups, ocg, icg, g.kernel_h, g.kernel_w})
+      .transpose(1, 2)
+      .flip({3, 4})
+      .reshape({g.in_channels, ocg, g.kernel_h, g.kernel_w});
+}
+
+Conv2dGeometry full_convolution_geometry(const Conv2dGeometry& g, int64_t in_h, int64_t in_w,
+                                         int64_t pad_h, int64_t pad_w) {
+  Conv2dGeometry full = g;
+  full.in_channels = g.out_channels;
+  full.out_channels = g.in_channels;
+  full.in_h = in_h;
+  full.in_w = in_w;
+  full.pad_h = pad_h;
+  full.pad_w = pad_w;
+  full.out_h = g.in_h;
+  full.out_w = g.in_w;
+  return full;
+}
+
 at::Tensor conv2d_grad_bias(const at::Tensor& grad_output) {
   return at::sum(grad_output, {0, 2, 3}, false, accumulate_type(grad_output))
       .to(grad_output.scalar_type());

@@ -77,6 +77,13 @@ std::optional<at::Tensor> contiguous_bias(const std::optional<at::Tensor>& bias)
 // own tensor (outputs must not alias); grad_bias is the sum of grad_output per channel.
 at::Tensor unused_gradient(const at::Tensor& like);
 at::Tensor conv2d_grad_bias(const at::Tensor& grad_output);
+// grad_input of a stride-1 convolution as a convolution of grad_output (the "full" one, which
+// Winograd and implicit GEMM run): the filters rotated 180 degrees with input and output
+// channels swapped within each group, and the geometry over a grad_output plane of
+// in_h x in_w padded by (pad_h, pad_w), whose output is g's input plane.
+at::Tensor rotated_filters(const at::Tensor& weight, const Conv2dGeometry& g);
+Conv2dGeometry full_convolution_geometry(const Conv2dGeometry& g, int64_t in_h, int64_t in_w,
+                                         int64_t pad_h, int64_t pad_w);
 // Half types accumulate reductions and transforms in float32.
 at::ScalarType accumulate_type(const at::Tensor& t);
 

@@ -191,21 +191,10 @@ bool full_convolution_in_registers(const at::Tensor& grad_output, const Conv2dGe
 
 at::Tensor full_convolution(const at::Tensor& grad_output, const at::Tensor& weight,
                             const Conv2dGeometry& g) {
-  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
-  const auto rotated = weight.reshape({g.groups, ocg, icg, g.kernel_h, g.kernel_w})
-                           .transpose(1, 2)
-                           .flip({3, 4})
-                           .reshape({g.in_channels, ocg, g.kernel_h, g.kernel_w});
-  Conv2dGeometry full = g;
-  full.in_channels = g.out_channels;
-  full.out_channels = g.in_channels;
-  full.in_h = g.out_h;
-  full.in_w = g.out_w;
-  full.pad_h = g.dilation_h * (g.kernel_h - 1) - g.pad_h;
-  full.pad_w = g.dilation_w * (g.kernel_w - 1) - g.pad_w;
-  full.out_h = g.in_h;
-  full.out_w = g.in_w;
-  return cpu::implicit_conv2d(grad_output, rotated, std::nullopt, full);
+  const auto full = full_convolution_geometry(g, g.out_h, g.out_w,
+                                              g.dilation_h * (g.kernel_h - 1) - g.pad_h,
+                                              g.dilation_w * (g.kernel_w - 1) - g.pad_w);
+  return cpu::implicit_conv2d(grad_output, rotated_filters(weight, g), std::nullopt, full);
 }
 
 at::Tensor implicit_forward(const at::Tensor& input, const at::Tensor& weight,

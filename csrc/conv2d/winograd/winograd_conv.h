@@ -66,25 +66,15 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> winograd_backward(
     const Conv2dDeviceKernels& device) {
   auto grad_input = unused_gradient(input);
   if (output_mask[0]) {
-    const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
-    const auto rotated = weight.reshape({g.groups, ocg, icg, 3, 3})
-                             .transpose(1, 2)
-                             .flip({3, 4})
-                             .reshape({g.in_channels, ocg, 3, 3});
     const int64_t crop_h = std::max<int64_t>(0, g.pad_h - 2);
     const int64_t crop_w = std::max<int64_t>(0, g.pad_w - 2);
     const auto source = grad_output.narrow(2, crop_h, g.out_h - 2 * crop_h)
                             .narrow(3, crop_w, g.out_w - 2 * crop_w);
-    Conv2dGeometry full = g;
-    full.in_channels = g.out_channels;
-    full.out_channels = g.in_channels;
-    full.in_h = source.size(2);
-    full.in_w = source.size(3);
-    full.pad_h = std::max<int64_t>(0, 2 - g.pad_h);
-    full.pad_w = std::max<int64_t>(0, 2 - g.pad_w);
-    full.out_h = g.in_h;
-    full.out_w = g.in_w;
-    grad_input = winograd_forward<V>(source, rotated, std::nullopt, full, device);
+    const auto full = full_convolution_geometry(g, source.size(2), source.size(3),
+                                                std::max<int64_t>(0, 2 - g.pad_h),
+                                                std::max<int64_t>(0, 2 - g.pad_w));
+    grad_input =
+        winograd_forward<V>(source, rotated_filters(weight, g), std::nullopt, full, device);
   }
   auto grad_weight = unused_gradient(input);
   if (output_mask[1]) {
