@@ -32,7 +32,7 @@ def test_each_layer_reports_the_algorithm_it_ran(compose_config, tmp_path, algor
     names = [layer["layer"] for layer in layers]
     assert all(name.isdigit() for name in names) and len(set(names)) == len(names)
     winograd = [layer for layer in layers if layer["forward"] == "winograd"]
-    assert all(layer["grad_input"] == "winograd" and layer["grad_weight"] == "im2col"
+    assert all(layer["grad_input"] == "winograd" and layer["grad_weight"] == "winograd"
                for layer in winograd)
     events = EventAccumulator(str(tmp_path / "tensorboard"), size_guidance={"tensors": 0})
     events.Reload()

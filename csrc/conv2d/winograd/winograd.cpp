@@ -11,13 +11,12 @@ DeviceTable<WinogradKernels>& winograd_kernels() {
   return table;
 }
 
-// grad_weight, a convolution with a kernel as large as the output, is im2col's.
 // Its transforms round several times (coefficients up to 8 and down to 1/24): the error
 // table (docs/algorithms.md) has its forward error up to 43x im2col's, so it promises 64x
 // native's.
 CONVLAB_CONV2D_ALGORITHM(winograd, {"winograd", winograd_unsupported_because<Winograd4x4>,
                                     winograd_forward<Winograd4x4>,
-                                    winograd_backward<Winograd4x4>, nullptr, "im2col", 64});
+                                    winograd_backward<Winograd4x4>, nullptr, nullptr, 64});
 
 } // namespace ops
 } // namespace convlab

@@ -3,7 +3,8 @@
 // Winograd F(m x m, 3x3) convolution (Lavin & Gray, 2015), written once for every device and
 // every variant V (winograd_tile.h): the device transforms filters, input tiles and output
 // tiles (V::kernels()), and the V::kPoints products per tile pair become one batched GEMM per
-// transform point and group, summing over input channels. 3x3 kernels with stride 1 and
+// transform point and group, summing over input channels; the filters' gradient, one per
+// transform point and group summing over tiles. 3x3 kernels with stride 1 and
 // dilation 1 only (winograd_unsupported_because, which choose_conv2d_algorithm enforces).
 // Each algorithm registers these for its variant.
 #include "conv2d/algorithm.h"
@@ -52,10 +53,55 @@ at::Tensor winograd_forward(
   return output;
 }
 
+// grad_weight = G^T Z G per filter, Z = sum over tiles of (A e A^T) * (B^T d B) per transform
+// point: e is grad_output's block of a tile, d the input tile the forward read for it (the same
+// transform and layout as the forward's v). Z is one batched GEMM per transform point and group
+// over each chunk's tiles, (out/group x tiles) @ (tiles x in/group), accumulated over chunks:
+// V::kPoints multiplies per tile pair where im2col's GEMM spends 9 per output position.
+template <typename V>
+at::Tensor winograd_grad_weight(
+    const at::Tensor& grad_output,
+    const at::Tensor& input,
+    const at::Tensor& weight,
+    const Conv2dGeometry& g,
+    const Conv2dDeviceKernels& device) {
+  const auto& winograd = V::kernels().on(kernel_device(input));
+  const auto x = input.contiguous();
+  const auto go = grad_output.contiguous();
+  const auto acc = x.options().dtype(accumulate_type(x));
+  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const int64_t chunk =
+      samples_per_chunk(g, V::kPoints * (g.in_channels + g.out_channels) * tiles, x);
+  // An empty batch runs no GEMM: its gradient is zero.
+  auto z = g.batch == 0 ? at::zeros({V::kPoints, g.out_channels, icg}, acc)
+                        : at::empty({V::kPoints, g.out_channels, icg}, acc);
+  auto sums = z.view({V::kPoints * g.groups, ocg, icg});
+  // One workspace for every chunk: the last, shorter chunk uses the front of it.
+  auto v_space = at::empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
+  auto e_space = at::empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
+  for (int64_t first = 0; first < g.batch; first += chunk) {
+    const int64_t n = std::min(chunk, g.batch - first);
+    const auto part = g.with_batch(n);
+    auto v = v_space.narrow(0, 0, V::kPoints * g.in_channels * n * tiles)
+                 .view({V::kPoints, g.in_channels, n * tiles});
+    winograd.inputs(x.narrow(0, first, n), part, v);
+    auto e = e_space.narrow(0, 0, V::kPoints * g.out_channels * n * tiles)
+                 .view({V::kPoints, g.out_channels, n * tiles});
+    winograd.grad_outputs(go.narrow(0, first, n), part, e);
+    device.bmm(e.view({V::kPoints * g.groups, ocg, n * tiles}),
+               v.view({V::kPoints * g.groups, icg, n * tiles}).transpose(1, 2), sums,
+               /*accumulate=*/first > 0);
+  }
+  auto grad_weight = at::empty(weight.sizes(), weight.options());
+  winograd.grad_filters(z, g, grad_weight);
+  return grad_weight;
+}
+
 // grad_input is the Winograd convolution of grad_output with the filters rotated 180 degrees
 // (input and output channels swapped within each group), padded by 2 - padding: a "full"
-// convolution. Padding beyond 2 becomes cropping of grad_output. grad_weight, a convolution
-// with a kernel as large as the output, goes through im2col + GEMM.
+// convolution. Padding beyond 2 becomes cropping of grad_output. grad_weight:
+// winograd_grad_weight.
 template <typename V>
 std::tuple<at::Tensor, at::Tensor, at::Tensor> winograd_backward(
     const at::Tensor& grad_output,
@@ -78,8 +124,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> winograd_backward(
   }
   auto grad_weight = unused_gradient(input);
   if (output_mask[1]) {
-    grad_weight = std::get<1>(conv2d_algorithm_named("im2col").backward(
-        grad_output, input, weight, g, {false, true, false}, device));
+    grad_weight = winograd_grad_weight<V>(grad_output, input, weight, g, device);
   }
   auto grad_bias = output_mask[2] ? conv2d_grad_bias(grad_output.contiguous())
                                   : unused_gradient(input);

@@ -1,9 +1,9 @@
 #pragma once
 
 // Winograd's transforms on the GPU's grid, for every variant V (winograd_tile.h): one thread
-// per filter, input tile or output tile, each running winograd_tile.h's transform. Layouts:
-// winograd_tile.h (WinogradKernels). Kernel names: V::kFiltersKernel, V::kInputsKernel,
-// V::kOutputsKernel. Launch: common/cuda/launch.cuh or common/emulated/launch.h.
+// per filter, input tile, output tile, grad_output tile or filter gradient, each running
+// winograd_tile.h's transform. Layouts: winograd_tile.h (WinogradKernels). Kernel names:
+// V::k*Kernel. Launch: common/cuda/launch.cuh or common/emulated/launch.h.
 #include <ATen/Dispatch.h>
 
 #include "conv2d/winograd/winograd_tile.h"
@@ -38,19 +38,23 @@ C10_HOST_DEVICE inline int64_t winograd_columns(const Conv2dGeometry& g) {
   return g.batch * winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
 }
 
-template <typename V, typename scalar_t, typename Out>
-struct WinogradInputThread {
-  const scalar_t* input;
+// L d L^T (winograd_plane_tile) of one tile of one channel's planes, its Axis::kIn x
+// Axis::kIn values from its output tile's corner less (shift_h, shift_w): the input's tiles
+// (B^T, shifted by the padding) or grad_output's (A).
+template <typename V, typename Axis, typename scalar_t, typename Out>
+struct WinogradPlaneTileThread {
+  const scalar_t* planes;
+  int64_t channels, plane_h, plane_w, shift_h, shift_w;
   Conv2dGeometry g;
   Out v;
 
   C10_HOST_DEVICE void operator()(int64_t index) const {
     const int64_t columns = winograd_columns<V>(g);
-    const int64_t ic = index / columns;
+    const int64_t c = index / columns;
     const WinogradTile t = winograd_tile<V>(g, index % columns);
-    winograd_input_tile<V>(input + (t.sample * g.in_channels + ic) * g.in_h * g.in_w, g.in_h,
-                           g.in_w, t.th * V::kOut - g.pad_h, t.tw * V::kOut - g.pad_w, v + index,
-                           g.in_channels * columns);
+    winograd_plane_tile<Axis>(planes + (t.sample * channels + c) * plane_h * plane_w, plane_h,
+                              plane_w, t.th * V::kOut - shift_h, t.tw * V::kOut - shift_w,
+                              v + index, channels * columns);
   }
 };
 
@@ -86,14 +90,59 @@ void winograd_filters_grid(const at::Tensor& weight, const Conv2dGeometry& g, at
   });
 }
 
+template <typename V, typename scalar_t, typename Out>
+struct WinogradGradFilterThread {
+  using opmath_t = at::opmath_type<scalar_t>;
+  const opmath_t* z;
+  int64_t filters;
+  Out grad_weight;
+
+  C10_HOST_DEVICE void operator()(int64_t f) const {
+    winograd_grad_filter_tile<V, scalar_t>(z + f, filters, grad_weight + f * 9);
+  }
+};
+
+template <typename V, typename Axis, typename Launch, typename scalar_t>
+void winograd_plane_tiles_grid(const scalar_t* planes, int64_t channels, int64_t plane_h,
+                               int64_t plane_w, int64_t shift_h, int64_t shift_w,
+                               const Conv2dGeometry& g, at::Tensor& out, const char* kernel) {
+  using opmath_t = at::opmath_type<scalar_t>;
+  Launch launch(kernel);
+  launch(channels * winograd_columns<V>(g),
+         WinogradPlaneTileThread<V, Axis, scalar_t, typename Launch::template Out<opmath_t>>{
+             planes, channels, plane_h, plane_w, shift_h, shift_w, g,
+             launch.template output<opmath_t>(out)});
+}
+
 template <typename V, typename Launch>
 void winograd_inputs_grid(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& v) {
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), V::kInputsDispatch, [&] {
+    winograd_plane_tiles_grid<V, typename V::InputAxis, Launch>(
+        input.const_data_ptr<scalar_t>(), g.in_channels, g.in_h, g.in_w, g.pad_h, g.pad_w, g, v,
+        V::kInputsKernel);
+  });
+}
+
+template <typename V, typename Launch>
+void winograd_grad_outputs_grid(const at::Tensor& grad_output, const Conv2dGeometry& g,
+                                at::Tensor& e) {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), V::kGradOutputsDispatch, [&] {
+    winograd_plane_tiles_grid<V, typename V::GradOutputAxis, Launch>(
+        grad_output.const_data_ptr<scalar_t>(), g.out_channels, g.out_h, g.out_w, 0, 0, g, e,
+        V::kGradOutputsKernel);
+  });
+}
+
+template <typename V, typename Launch>
+void winograd_grad_filters_grid(const at::Tensor& z, const Conv2dGeometry& g,
+                                at::Tensor& grad_weight) {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_weight.scalar_type(), V::kGradFiltersDispatch, [&] {
     using opmath_t = at::opmath_type<scalar_t>;
-    Launch launch(V::kInputsKernel);
-    launch(g.in_channels * winograd_columns<V>(g),
-           WinogradInputThread<V, scalar_t, typename Launch::template Out<opmath_t>>{
-               input.const_data_ptr<scalar_t>(), g, launch.template output<opmath_t>(v)});
+    Launch launch(V::kGradFiltersKernel);
+    const int64_t filters = g.out_channels * g.in_channels_per_group();
+    launch(filters, WinogradGradFilterThread<V, scalar_t, typename Launch::template Out<scalar_t>>{
+                        z.const_data_ptr<opmath_t>(), filters,
+                        launch.template output<scalar_t>(grad_weight)});
   });
 }
 
@@ -111,11 +160,12 @@ void winograd_outputs_grid(const at::Tensor& m, const std::optional<at::Tensor>&
   });
 }
 
-// The three launches as variant V's kernels on a launcher's device.
+// The launches as variant V's kernels on a launcher's device.
 template <typename V, typename Launch>
 WinogradKernels winograd_grid_kernels() {
   return {winograd_filters_grid<V, Launch>, winograd_inputs_grid<V, Launch>,
-          winograd_outputs_grid<V, Launch>};
+          winograd_outputs_grid<V, Launch>, winograd_grad_outputs_grid<V, Launch>,
+          winograd_grad_filters_grid<V, Launch>};
 }
 
 } // namespace ops

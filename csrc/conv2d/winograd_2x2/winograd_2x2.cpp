@@ -11,11 +11,11 @@ DeviceTable<WinogradKernels>& winograd_2x2_kernels() {
   return table;
 }
 
-// grad_weight is im2col's. Its transforms' coefficients (1 and 1/2) keep its float32 error
-// near im2col's, so it promises what a GEMM algorithm does: 10x native's.
+// Its transforms' coefficients (1 and 1/2) keep its float32 error near im2col's, so it
+// promises what a GEMM algorithm does: 10x native's.
 CONVLAB_CONV2D_ALGORITHM(winograd_2x2, {"winograd_2x2", winograd_unsupported_because<Winograd2x2>,
                                         winograd_forward<Winograd2x2>,
-                                        winograd_backward<Winograd2x2>, nullptr, "im2col", 10});
+                                        winograd_backward<Winograd2x2>, nullptr, nullptr, 10});
 
 } // namespace ops
 } // namespace convlab

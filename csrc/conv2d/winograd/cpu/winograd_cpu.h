@@ -13,8 +13,8 @@ namespace convlab {
 namespace ops {
 namespace cpu {
 
-// The three Winograd transforms over every filter, input tile and output tile, for every
-// variant V (conv2d/winograd/winograd_tile.h), with its shared arithmetic. Layouts:
+// The Winograd transforms over every filter, input tile and output tile (and, for the
+// filters' gradient, every grad_output tile and filter gradient), for every variant V (conv2d/winograd/winograd_tile.h), with its shared arithmetic. Layouts:
 // winograd_tile.h (WinogradKernels).
 
 // Filters go kFilterLanes at a time, side by side in Lanes, so that each transform point's
@@ -71,46 +71,69 @@ inline TilePlace tile_place(int64_t column, int64_t tiles_h, int64_t tiles_w) {
   return {rows / tiles_h, (rows % tiles_h) * V::kOut, (column % tiles_w) * V::kOut};
 }
 
+// L d L^T (winograd_plane_tile) of every tile of `planes` (batch x channels planes of
+// plane_h x plane_w), tile t's Axis::kIn x Axis::kIn values from (h, w) - (shift_h, shift_w)
+// of its plane, where (h, w) is its output tile's corner (tile_place), zeros outside the plane:
+// the input's tiles (B^T, kIn values a side, shifted by the padding) or grad_output's (A, kOut
+// values a side). Out: (Axis::kOut^2, channels, T).
+template <typename V, typename Axis, typename scalar_t>
+void winograd_plane_tiles(const scalar_t* planes, int64_t channels, int64_t plane_h, int64_t plane_w,
+                          int64_t shift_h, int64_t shift_w, const Conv2dGeometry& g,
+                          at::Tensor& out) {
+  using opmath_t = at::opmath_type<scalar_t>;
+  using Pack = Lanes<opmath_t, kTiles>;
+  constexpr int kSide = Axis::kIn, kPoints = Axis::kOut * Axis::kOut;
+  opmath_t* to = out.mutable_data_ptr<opmath_t>();
+  const int64_t tiles_h = winograd_tiles<V>(g.out_h), tiles_w = winograd_tiles<V>(g.out_w);
+  const int64_t columns = g.batch * tiles_h * tiles_w; // per transform point and channel
+  const int64_t point_stride = channels * columns;
+  const int64_t packs = (columns + kTiles - 1) / kTiles; // per channel
+  at::parallel_for(0, channels * packs, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t c = task / packs, first = task % packs * kTiles;
+      const int64_t count = std::min<int64_t>(kTiles, columns - first);
+      Pack d[kSide][kSide] = {}; // what no tile reads (padding, unused lanes) stays zero
+      for (int t = 0; t < count; ++t) {
+        // d[i][j] of this lane: (h0 + i, w0 + j) of its plane, zero outside.
+        const TilePlace place = tile_place<V>(first + t, tiles_h, tiles_w);
+        const int64_t h0 = place.h - shift_h, w0 = place.w - shift_w;
+        const scalar_t* plane = planes + (place.sample * channels + c) * plane_h * plane_w;
+        const int64_t i_first = std::clamp<int64_t>(-h0, 0, kSide);
+        const int64_t i_last = std::clamp<int64_t>(plane_h - h0, i_first, kSide);
+        const int64_t j_first = std::clamp<int64_t>(-w0, 0, kSide);
+        const int64_t j_last = std::clamp<int64_t>(plane_w - w0, j_first, kSide);
+        for (int64_t i = i_first; i < i_last; ++i) {
+          const scalar_t* row = plane + (h0 + i) * plane_w + w0;
+          for (int64_t j = j_first; j < j_last; ++j) {
+            d[i][j].v[t] = static_cast<opmath_t>(row[j]);
+          }
+        }
+      }
+      Pack transformed[Axis::kOut][Axis::kOut];
+      winograd_sandwich<Axis, opmath_t>(d, transformed);
+      opmath_t* column = to + c * columns + first;
+      for (int i = 0; i < kPoints; ++i) {
+        store_lanes(transformed[i / Axis::kOut][i % Axis::kOut], count, column + i * point_stride);
+      }
+    }
+  });
+}
+
 template <typename V>
 void winograd_inputs(const at::Tensor& input, const Conv2dGeometry& g, at::Tensor& v) {
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), V::kInputsCpuDispatch, [&] {
-    using opmath_t = at::opmath_type<scalar_t>;
-    using Pack = Lanes<opmath_t, kTiles>;
-    const scalar_t* x = input.const_data_ptr<scalar_t>();
-    opmath_t* out = v.mutable_data_ptr<opmath_t>();
-    const int64_t tiles_h = winograd_tiles<V>(g.out_h), tiles_w = winograd_tiles<V>(g.out_w);
-    const int64_t columns = g.batch * tiles_h * tiles_w; // per transform point and channel
-    const int64_t point_stride = g.in_channels * columns;
-    const int64_t packs = (columns + kTiles - 1) / kTiles; // per channel
-    at::parallel_for(0, g.in_channels * packs, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t task = begin; task < end; ++task) {
-        const int64_t ic = task / packs, first = task % packs * kTiles;
-        const int64_t count = std::min<int64_t>(kTiles, columns - first);
-        Pack d[V::kIn][V::kIn] = {}; // what no tile reads (padding, unused lanes) stays zero
-        for (int t = 0; t < count; ++t) {
-          // d[i][j] of this lane: input (h0 + i, w0 + j) of its plane, zero outside.
-          const TilePlace place = tile_place<V>(first + t, tiles_h, tiles_w);
-          const int64_t h0 = place.h - g.pad_h, w0 = place.w - g.pad_w;
-          const scalar_t* plane = x + (place.sample * g.in_channels + ic) * g.in_h * g.in_w;
-          const int64_t i_first = std::clamp<int64_t>(-h0, 0, V::kIn);
-          const int64_t i_last = std::clamp<int64_t>(g.in_h - h0, i_first, V::kIn);
-          const int64_t j_first = std::clamp<int64_t>(-w0, 0, V::kIn);
-          const int64_t j_last = std::clamp<int64_t>(g.in_w - w0, j_first, V::kIn);
-          for (int64_t i = i_first; i < i_last; ++i) {
-            const scalar_t* row = plane + (h0 + i) * g.in_w + w0;
-            for (int64_t j = j_first; j < j_last; ++j) {
-              d[i][j].v[t] = static_cast<opmath_t>(row[j]);
-            }
-          }
-        }
-        Pack transformed[V::kIn][V::kIn];
-        winograd_sandwich<typename V::InputAxis, opmath_t>(d, transformed);
-        opmath_t* column = out + ic * columns + first;
-        for (int i = 0; i < V::kPoints; ++i) {
-          store_lanes(transformed[i / V::kIn][i % V::kIn], count, column + i * point_stride);
-        }
-      }
-    });
+    winograd_plane_tiles<V, typename V::InputAxis>(input.const_data_ptr<scalar_t>(), g.in_channels,
+                                                   g.in_h, g.in_w, g.pad_h, g.pad_w, g, v);
+  });
+}
+
+template <typename V>
+void winograd_grad_outputs(const at::Tensor& grad_output, const Conv2dGeometry& g,
+                           at::Tensor& e) {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), V::kGradOutputsCpuDispatch, [&] {
+    winograd_plane_tiles<V, typename V::GradOutputAxis>(grad_output.const_data_ptr<scalar_t>(),
+                                                        g.out_channels, g.out_h, g.out_w, 0, 0,
+                                                        g, e);
   });
 }
 
@@ -157,10 +180,43 @@ void winograd_outputs(const at::Tensor& m, const std::optional<at::Tensor>& bias
   });
 }
 
-// The three loops as variant V's CPU kernels.
+// dg = G^T Z G of every filter, kFilterLanes filters at a time (winograd_filters' layout
+// read back): z (P, out_channels, in_channels / groups) in, the weight's gradient out.
+template <typename V>
+void winograd_grad_filters(const at::Tensor& z, const Conv2dGeometry& g, at::Tensor& grad_weight) {
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_weight.scalar_type(), V::kGradFiltersCpuDispatch, [&] {
+    using opmath_t = at::opmath_type<scalar_t>;
+    using Pack = Lanes<opmath_t, kFilterLanes>;
+    const opmath_t* sums = z.const_data_ptr<opmath_t>();
+    scalar_t* out = grad_weight.mutable_data_ptr<scalar_t>();
+    const int64_t filters = g.out_channels * g.in_channels_per_group();
+    const int64_t packs = (filters + kFilterLanes - 1) / kFilterLanes;
+    at::parallel_for(0, packs, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t pack = begin; pack < end; ++pack) {
+        const int64_t first = pack * kFilterLanes;
+        const int64_t count = std::min<int64_t>(kFilterLanes, filters - first);
+        Pack tile[V::kIn][V::kIn];
+        for (int i = 0; i < V::kPoints; ++i) {
+          tile[i / V::kIn][i % V::kIn] =
+              load_lanes<opmath_t, kFilterLanes>(sums + i * filters + first, count);
+        }
+        Pack taps[3][3];
+        winograd_sandwich<typename V::GradFilterAxis, opmath_t>(tile, taps);
+        for (int64_t f = 0; f < count; ++f) {
+          for (int i = 0; i < 9; ++i) {
+            out[(first + f) * 9 + i] = static_cast<scalar_t>(taps[i / 3][i % 3].v[f]);
+          }
+        }
+      }
+    });
+  });
+}
+
+// The loops as variant V's CPU kernels.
 template <typename V>
 WinogradKernels winograd_cpu_kernels() {
-  return {winograd_filters<V>, winograd_inputs<V>, winograd_outputs<V>};
+  return {winograd_filters<V>, winograd_inputs<V>, winograd_outputs<V>, winograd_grad_outputs<V>,
+          winograd_grad_filters<V>};
 }
 
 } // namespace cpu
