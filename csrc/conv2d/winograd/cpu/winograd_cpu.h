@@ -60,16 +60,36 @@ void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Ten
 // load or store.
 constexpr int kTiles = 8;
 
-// Where column `column`'s tile lies: its sample and its top-left output position.
+// Where a column's tile lies: its sample and its top-left output position.
 struct TilePlace {
   int64_t sample, h, w;
 };
 
+// The places of consecutive columns from `column` on, a step at a time: a pack's lanes
+// without two divisions each.
 template <typename V>
-inline TilePlace tile_place(int64_t column, int64_t tiles_h, int64_t tiles_w) {
-  const int64_t rows = column / tiles_w;
-  return {rows / tiles_h, (rows % tiles_h) * V::kOut, (column % tiles_w) * V::kOut};
-}
+struct TileWalk {
+  TilePlace place;
+  int64_t h_end, w_end;
+
+  TileWalk(int64_t column, int64_t tiles_h, int64_t tiles_w)
+      : h_end(tiles_h * V::kOut), w_end(tiles_w * V::kOut) {
+    const int64_t rows = column / tiles_w;
+    place = {rows / tiles_h, (rows % tiles_h) * V::kOut, (column % tiles_w) * V::kOut};
+  }
+
+  void next() {
+    place.w += V::kOut;
+    if (place.w == w_end) {
+      place.w = 0;
+      place.h += V::kOut;
+      if (place.h == h_end) {
+        place.h = 0;
+        ++place.sample;
+      }
+    }
+  }
+};
 
 // L d L^T (winograd_plane_tile) of every tile of `planes` (batch x channels planes of
 // plane_h x plane_w), tile t's Axis::kIn x Axis::kIn values from (h, w) - (shift_h, shift_w)
@@ -93,19 +113,33 @@ void winograd_plane_tiles(const scalar_t* planes, int64_t channels, int64_t plan
       const int64_t c = task / packs, first = task % packs * kTiles;
       const int64_t count = std::min<int64_t>(kTiles, columns - first);
       Pack d[kSide][kSide] = {}; // what no tile reads (padding, unused lanes) stays zero
-      for (int t = 0; t < count; ++t) {
+      TileWalk<V> walk(first, tiles_h, tiles_w);
+      for (int t = 0; t < count; ++t, walk.next()) {
         // d[i][j] of this lane: (h0 + i, w0 + j) of its plane, zero outside.
-        const TilePlace place = tile_place<V>(first + t, tiles_h, tiles_w);
+        const TilePlace& place = walk.place;
         const int64_t h0 = place.h - shift_h, w0 = place.w - shift_w;
         const scalar_t* plane = planes + (place.sample * channels + c) * plane_h * plane_w;
-        const int64_t i_first = std::clamp<int64_t>(-h0, 0, kSide);
-        const int64_t i_last = std::clamp<int64_t>(plane_h - h0, i_first, kSide);
-        const int64_t j_first = std::clamp<int64_t>(-w0, 0, kSide);
-        const int64_t j_last = std::clamp<int64_t>(plane_w - w0, j_first, kSide);
-        for (int64_t i = i_first; i < i_last; ++i) {
-          const scalar_t* row = plane + (h0 + i) * plane_w + w0;
-          for (int64_t j = j_first; j < j_last; ++j) {
-            d[i][j].v[t] = static_cast<opmath_t>(row[j]);
+        if (h0 >= 0 && w0 >= 0 && h0 + kSide <= plane_h && w0 + kSide <= plane_w) {
+          // Inside the plane (most tiles): loops of fixed length, unrolled.
+          const scalar_t* corner = plane + h0 * plane_w + w0;
+          for (int i = 0; i < kSide; ++i) {
+            for (int j = 0; j < kSide; ++j) {
+              d[i][j].v[t] = static_cast<opmath_t>(corner[i * plane_w + j]);
+            }
+          }
+          continue;
+        }
+        // At an edge: the same fixed loops, each value read only where it lies in the plane.
+        for (int i = 0; i < kSide; ++i) {
+          const int64_t h = h0 + i;
+          if (h < 0 || h >= plane_h) {
+            continue;
+          }
+          for (int j = 0; j < kSide; ++j) {
+            const int64_t w = w0 + j;
+            if (w >= 0 && w < plane_w) {
+              d[i][j].v[t] = static_cast<opmath_t>(plane[h * plane_w + w]);
+            }
           }
         }
       }
@@ -162,10 +196,21 @@ void winograd_outputs(const at::Tensor& m, const std::optional<at::Tensor>& bias
         }
         Pack y[V::kOut][V::kOut];
         winograd_sandwich<typename V::OutputAxis, opmath_t>(tile, y);
-        for (int t = 0; t < count; ++t) {
+        TileWalk<V> walk(first, tiles_h, tiles_w);
+        for (int t = 0; t < count; ++t, walk.next()) {
           // Output (h + i, w + j) of this lane's plane, clipped to it.
-          const TilePlace place = tile_place<V>(first + t, tiles_h, tiles_w);
+          const TilePlace& place = walk.place;
           scalar_t* plane = out + (place.sample * g.out_channels + oc) * g.out_h * g.out_w;
+          if (place.h + V::kOut <= g.out_h && place.w + V::kOut <= g.out_w) {
+            // A whole tile (most of them): loops of fixed length, unrolled.
+            scalar_t* corner = plane + place.h * g.out_w + place.w;
+            for (int i = 0; i < V::kOut; ++i) {
+              for (int j = 0; j < V::kOut; ++j) {
+                corner[i * g.out_w + j] = static_cast<scalar_t>(y[i][j].v[t] + shift);
+              }
+            }
+            continue;
+          }
           const int64_t rows = std::min<int64_t>(V::kOut, g.out_h - place.h);
           const int64_t cols = std::min<int64_t>(V::kOut, g.out_w - place.w);
           for (int64_t i = 0; i < rows; ++i) {
