@@ -96,6 +96,25 @@ def test_winograd_takes_any_padding_and_groups(algorithm):
             lambda *t: F.conv2d(*t, padding=padding, groups=2), (x, w), torch.float64)
 
 
+@pytest.mark.parametrize("algorithm", ["winograd", "winograd_2x2"])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_winograd_splits_samples_between_threads_and_each_share_into_chunks(algorithm, threads):
+    # On the CPU each thread carries its samples through in chunks of about 128 tiles: 40x40
+    # outputs (100 F(4x4) tiles, 400 F(2x2)) give chunks of one sample, so with 5 samples a
+    # thread runs several, and 3 threads leave one with a share of its own.
+    x = torch.randn(5, 3, 40, 40, dtype=torch.float64)
+    w = torch.randn(4, 3, 3, 3, dtype=torch.float64)
+    b = torch.randn(4, dtype=torch.float64)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        assert_matches_reference(
+            lambda *t: ops.conv2d(*t, padding=1, algorithm=algorithm),
+            lambda *t: F.conv2d(*t, padding=1), (x, w, b), torch.float64)
+    finally:
+        torch.set_num_threads(previous)
+
+
 def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
     x, w = torch.randn(1, 2, 9, 9), torch.randn(3, 2, 5, 5)
     with pytest.raises(ValueError, match=r"winograd needs a 3x3 kernel with stride 1.*5x5"):

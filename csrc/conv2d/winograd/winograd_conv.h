@@ -7,12 +7,104 @@
 // transform point and group summing over tiles. 3x3 kernels with stride 1 and
 // dilation 1 only (winograd_unsupported_because, which choose_conv2d_algorithm enforces).
 // Each algorithm registers these for its variant.
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+
 #include "conv2d/algorithm.h"
 #include "conv2d/winograd/winograd_tile.h"
 
 namespace convlab {
 namespace ops {
 
+// One chunk of the forward: samples [first, first + n) through input tiles (into the front
+// of v_space), the GEMMs (into the front of m_space) and output tiles.
+template <typename V>
+void winograd_forward_chunk(const WinogradKernels& winograd, const at::Tensor& x,
+                            const at::Tensor& filters, const std::optional<at::Tensor>& b,
+                            const Conv2dGeometry& g, int64_t first, int64_t n,
+                            const at::Tensor& v_space, const at::Tensor& m_space,
+                            at::Tensor& output, const Conv2dDeviceKernels& device) {
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const auto part = g.with_batch(n);
+  auto v = v_space.narrow(0, 0, V::kPoints * g.in_channels * n * tiles)
+               .view({V::kPoints, g.in_channels, n * tiles});
+  winograd.inputs(x.narrow(0, first, n), part, v);
+  auto m = m_space.narrow(0, 0, V::kPoints * g.out_channels * n * tiles)
+               .view({V::kPoints, g.out_channels, n * tiles});
+  auto products = m.view({V::kPoints * g.groups, g.out_channels_per_group(), n * tiles});
+  device.bmm(filters, v.view({V::kPoints * g.groups, g.in_channels_per_group(), n * tiles}),
+             products, false);
+  auto out = output.narrow(0, first, n);
+  winograd.outputs(m, b, part, out);
+}
+
+// One chunk of grad_weight: samples [first, first + n)'s input tiles (into the front of
+// v_space) and grad_output blocks (e_space), their products summed into `sums` (added to its
+// values when `accumulate`).
+template <typename V>
+void winograd_grad_weight_chunk(const WinogradKernels& winograd, const at::Tensor& go,
+                                const at::Tensor& x, const Conv2dGeometry& g, int64_t first,
+                                int64_t n, const at::Tensor& v_space, const at::Tensor& e_space,
+                                at::Tensor& sums, bool accumulate,
+                                const Conv2dDeviceKernels& device) {
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const auto part = g.with_batch(n);
+  auto v = v_space.narrow(0, 0, V::kPoints * g.in_channels * n * tiles)
+               .view({V::kPoints, g.in_channels, n * tiles});
+  winograd.inputs(x.narrow(0, first, n), part, v);
+  auto e = e_space.narrow(0, 0, V::kPoints * g.out_channels * n * tiles)
+               .view({V::kPoints, g.out_channels, n * tiles});
+  winograd.grad_outputs(go.narrow(0, first, n), part, e);
+  device.bmm(e.view({V::kPoints * g.groups, g.out_channels_per_group(), n * tiles}),
+             v.view({V::kPoints * g.groups, g.in_channels_per_group(), n * tiles}).transpose(1, 2),
+             sums, accumulate);
+}
+
+// On the CPU each thread takes its share of the samples and carries a few at a time through
+// all three steps (input tiles, GEMMs, output tiles) in buffers of its own, so that a step's
+// output is still in cache for the next and the whole forward is one parallel region
+// (winograd_forward_by_thread). A few: enough tiles for this many GEMM columns.
+constexpr int64_t kWinogradThreadColumns = 128;
+
+inline bool winograd_runs_by_thread(const Conv2dGeometry& g, const at::Tensor& x) {
+  return kernel_device(x) == KernelDevice::CPU && g.batch >= at::get_num_threads();
+}
+
+// Samples per chunk by thread: about kWinogradThreadColumns tiles, at most a thread's share.
+template <typename V>
+int64_t winograd_thread_chunk(const Conv2dGeometry& g) {
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const int64_t threads = at::get_num_threads();
+  return std::clamp<int64_t>(kWinogradThreadColumns / tiles, 1,
+                             (g.batch + threads - 1) / threads);
+}
+
+template <typename V>
+at::Tensor winograd_forward_by_thread(const at::Tensor& x, const at::Tensor& filters,
+                                      const std::optional<at::Tensor>& b,
+                                      const Conv2dGeometry& g,
+                                      const Conv2dDeviceKernels& device) {
+  const auto& winograd = V::kernels().on(kernel_device(x));
+  const auto acc = x.options().dtype(accumulate_type(x));
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const int64_t threads = at::get_num_threads();
+  const int64_t chunk = winograd_thread_chunk<V>(g);
+  auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
+  auto v_space = at::empty({threads, V::kPoints * g.in_channels * chunk * tiles}, acc);
+  auto m_space = at::empty({threads, V::kPoints * g.out_channels * chunk * tiles}, acc);
+  at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
+    // Worker threads start without the caller's dispatch state: stay below autograd, as the
+    // caller is.
+    const at::AutoDispatchBelowADInplaceOrView below_autograd;
+    const int64_t thread = at::get_thread_num();
+    for (int64_t first = begin; first < end; first += chunk) {
+      winograd_forward_chunk<V>(winograd, x, filters, b, g, first, std::min(chunk, end - first),
+                                v_space[thread], m_space[thread], output, device);
+    }
+  });
+  return output;
+}
 
 template <typename V>
 at::Tensor winograd_forward(
@@ -29,6 +121,9 @@ at::Tensor winograd_forward(
   winograd.filters(weight.contiguous(), g, u);
   const auto filters = u.view({V::kPoints * g.groups, ocg, icg});
   const auto b = contiguous_bias(bias);
+  if (winograd_runs_by_thread(g, x)) {
+    return winograd_forward_by_thread<V>(x, filters, b, g, device);
+  }
 
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
   const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
@@ -38,17 +133,8 @@ at::Tensor winograd_forward(
   auto v_space = at::empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
   auto m_space = at::empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
   for (int64_t first = 0; first < g.batch; first += chunk) {
-    const int64_t n = std::min(chunk, g.batch - first);
-    const auto part = g.with_batch(n);
-    auto v = v_space.narrow(0, 0, V::kPoints * g.in_channels * n * tiles)
-                 .view({V::kPoints, g.in_channels, n * tiles});
-    winograd.inputs(x.narrow(0, first, n), part, v);
-    auto m = m_space.narrow(0, 0, V::kPoints * g.out_channels * n * tiles)
-                 .view({V::kPoints, g.out_channels, n * tiles});
-    auto products = m.view({V::kPoints * g.groups, ocg, n * tiles});
-    device.bmm(filters, v.view({V::kPoints * g.groups, icg, n * tiles}), products, false);
-    auto out = output.narrow(0, first, n);
-    winograd.outputs(m, b, part, out);
+    winograd_forward_chunk<V>(winograd, x, filters, b, g, first, std::min(chunk, g.batch - first),
+                              v_space, m_space, output, device);
   }
   return output;
 }
@@ -58,6 +144,47 @@ at::Tensor winograd_forward(
 // transform and layout as the forward's v). Z is one batched GEMM per transform point and group
 // over each chunk's tiles, (out/group x tiles) @ (tiles x in/group), accumulated over chunks:
 // V::kPoints multiplies per tile pair where im2col's GEMM spends 9 per output position.
+// grad_weight by thread (as winograd_forward_by_thread), each thread summing its samples'
+// products into sums of its own, added up at the end: where a thread's sums, V::kPoints x
+// out_channels x in_channels / groups, are no larger than its share of the transformed tiles
+// (the small-channel, large-plane layers, where those tiles would not stay in cache).
+template <typename V>
+bool winograd_grad_weight_runs_by_thread(const Conv2dGeometry& g, const at::Tensor& x) {
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  return winograd_runs_by_thread(g, x) &&
+      g.out_channels * g.in_channels_per_group() * at::get_num_threads() <=
+      (g.in_channels + g.out_channels) * tiles * g.batch;
+}
+
+template <typename V>
+at::Tensor winograd_grad_weight_by_thread(const at::Tensor& go, const at::Tensor& x,
+                                          const at::Tensor& weight, const Conv2dGeometry& g,
+                                          const Conv2dDeviceKernels& device) {
+  const auto& winograd = V::kernels().on(kernel_device(x));
+  const auto acc = x.options().dtype(accumulate_type(x));
+  const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const int64_t threads = at::get_num_threads();
+  const int64_t chunk = winograd_thread_chunk<V>(g);
+  // Zeros: a thread that parallel_for gives no samples adds nothing.
+  auto partial_sums = at::zeros({threads, V::kPoints * g.groups, ocg, icg}, acc);
+  auto v_space = at::empty({threads, V::kPoints * g.in_channels * chunk * tiles}, acc);
+  auto e_space = at::empty({threads, V::kPoints * g.out_channels * chunk * tiles}, acc);
+  at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
+    const at::AutoDispatchBelowADInplaceOrView below_autograd;
+    const int64_t thread = at::get_thread_num();
+    auto sums = partial_sums[thread];
+    for (int64_t first = begin; first < end; first += chunk) {
+      winograd_grad_weight_chunk<V>(winograd, go, x, g, first, std::min(chunk, end - first),
+                                    v_space[thread], e_space[thread], sums, true, device);
+    }
+  });
+  const auto z = partial_sums.sum(0).view({V::kPoints, g.out_channels, icg});
+  auto grad_weight = at::empty(weight.sizes(), weight.options());
+  winograd.grad_filters(z, g, grad_weight);
+  return grad_weight;
+}
+
 template <typename V>
 at::Tensor winograd_grad_weight(
     const at::Tensor& grad_output,
@@ -71,6 +198,9 @@ at::Tensor winograd_grad_weight(
   const auto acc = x.options().dtype(accumulate_type(x));
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
   const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  if (winograd_grad_weight_runs_by_thread<V>(g, x)) {
+    return winograd_grad_weight_by_thread<V>(go, x, weight, g, device);
+  }
   const int64_t chunk =
       samples_per_chunk(g, V::kPoints * (g.in_channels + g.out_channels) * tiles, x);
   // An empty batch runs no GEMM: its gradient is zero.
@@ -81,17 +211,8 @@ at::Tensor winograd_grad_weight(
   auto v_space = at::empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
   auto e_space = at::empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
   for (int64_t first = 0; first < g.batch; first += chunk) {
-    const int64_t n = std::min(chunk, g.batch - first);
-    const auto part = g.with_batch(n);
-    auto v = v_space.narrow(0, 0, V::kPoints * g.in_channels * n * tiles)
-                 .view({V::kPoints, g.in_channels, n * tiles});
-    winograd.inputs(x.narrow(0, first, n), part, v);
-    auto e = e_space.narrow(0, 0, V::kPoints * g.out_channels * n * tiles)
-                 .view({V::kPoints, g.out_channels, n * tiles});
-    winograd.grad_outputs(go.narrow(0, first, n), part, e);
-    device.bmm(e.view({V::kPoints * g.groups, ocg, n * tiles}),
-               v.view({V::kPoints * g.groups, icg, n * tiles}).transpose(1, 2), sums,
-               /*accumulate=*/first > 0);
+    winograd_grad_weight_chunk<V>(winograd, go, x, g, first, std::min(chunk, g.batch - first),
+                                  v_space, e_space, sums, /*accumulate=*/first > 0, device);
   }
   auto grad_weight = at::empty(weight.sizes(), weight.options());
   winograd.grad_filters(z, g, grad_weight);
