@@ -67,8 +67,16 @@ void winograd_grad_weight_chunk(const WinogradKernels& winograd, const at::Tenso
 // (winograd_forward_by_thread). A few: enough tiles for this many GEMM columns.
 constexpr int64_t kWinogradThreadColumns = 128;
 
-inline bool winograd_runs_by_thread(const Conv2dGeometry& g, const at::Tensor& x) {
-  return kernel_device(x) == KernelDevice::CPU && g.batch >= at::get_num_threads();
+// By thread where a thread's share of the tiles outweighs the filters (their transforms, or
+// grad_weight's sums of that size): each thread then packs all the filters for its GEMMs, and
+// on small planes with many channels (VGG's 8x8 layers) that costs more than the cache saves.
+template <typename V>
+bool winograd_runs_by_thread(const Conv2dGeometry& g, const at::Tensor& x) {
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const int64_t threads = at::get_num_threads();
+  return kernel_device(x) == KernelDevice::CPU && g.batch >= threads &&
+      g.out_channels * g.in_channels_per_group() * threads <=
+      (g.in_channels + g.out_channels) * tiles * g.batch;
 }
 
 // Samples per chunk by thread: about kWinogradThreadColumns tiles, at most a thread's share.
@@ -121,7 +129,7 @@ at::Tensor winograd_forward(
   winograd.filters(weight.contiguous(), g, u);
   const auto filters = u.view({V::kPoints * g.groups, ocg, icg});
   const auto b = contiguous_bias(bias);
-  if (winograd_runs_by_thread(g, x)) {
+  if (winograd_runs_by_thread<V>(g, x)) {
     return winograd_forward_by_thread<V>(x, filters, b, g, device);
   }
 
@@ -145,17 +153,7 @@ at::Tensor winograd_forward(
 // over each chunk's tiles, (out/group x tiles) @ (tiles x in/group), accumulated over chunks:
 // V::kPoints multiplies per tile pair where im2col's GEMM spends 9 per output position.
 // grad_weight by thread (as winograd_forward_by_thread), each thread summing its samples'
-// products into sums of its own, added up at the end: where a thread's sums, V::kPoints x
-// out_channels x in_channels / groups, are no larger than its share of the transformed tiles
-// (the small-channel, large-plane layers, where those tiles would not stay in cache).
-template <typename V>
-bool winograd_grad_weight_runs_by_thread(const Conv2dGeometry& g, const at::Tensor& x) {
-  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
-  return winograd_runs_by_thread(g, x) &&
-      g.out_channels * g.in_channels_per_group() * at::get_num_threads() <=
-      (g.in_channels + g.out_channels) * tiles * g.batch;
-}
-
+// products into sums of its own, added up at the end.
 template <typename V>
 at::Tensor winograd_grad_weight_by_thread(const at::Tensor& go, const at::Tensor& x,
                                           const at::Tensor& weight, const Conv2dGeometry& g,
@@ -198,7 +196,7 @@ at::Tensor winograd_grad_weight(
   const auto acc = x.options().dtype(accumulate_type(x));
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
   const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
-  if (winograd_grad_weight_runs_by_thread<V>(g, x)) {
+  if (winograd_runs_by_thread<V>(g, x)) {
     return winograd_grad_weight_by_thread<V>(go, x, weight, g, device);
   }
   const int64_t chunk =
