@@ -134,7 +134,7 @@ def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
 @pytest.mark.parametrize("kernel,stride,channels,size,batch,expected", [
     # Measured on this project's CPU (csrc/conv2d/rule_table.cpp): Winograd for 3x3 stride-1 layers
     # with 16+ input channels per group, 4x4+ outputs and 64+ output tiles in the batch (128+
-    # from 256 input channels); before it, implicit GEMM for padded stride-1 layers with at most
+    # from 256 input channels); after it, implicit GEMM for padded stride-1 layers with at most
     # 16 output positions per plane; the rest im2col.
     (3, 1, 64, 32, 32, "winograd"),  # VGG-16's second layer
     (3, 1, 16, 32, 1, "winograd"),  # 64 tiles
@@ -144,8 +144,8 @@ def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
     (3, 1, 256, 8, 16, "im2col"),  # 64 tiles, deep
     (3, 1, 64, 8, 64, "winograd"),  # VGG-11 width 1/4's 8x8 layers
     (3, 1, 128, 8, 64, "winograd"),
-    (3, 1, 128, 4, 64, "implicit"),  # VGG-11 width 1/4's 4x4 layers
-    (3, 1, 128, 4, 32, "implicit"),
+    (3, 1, 128, 4, 64, "winograd"),  # VGG-11 width 1/4's 4x4 layers: 64 tiles
+    (3, 1, 128, 4, 32, "implicit"),  # 32 tiles
     (3, 1, 512, 4, 32, "implicit"),  # VGG-16's 4x4 layers
     (3, 1, 512, 5, 16, "im2col"),  # 25 positions, 64 tiles
     (3, 1, 3, 32, 32, "im2col"),  # VGG-16's first layer

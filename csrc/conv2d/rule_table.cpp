@@ -1,20 +1,21 @@
 // The rule tables behind "auto", one per device, each read off measurements on that device.
 // CPU (this project's CPUs: python3 -m benchmarks.suite --full; docs/algorithms.md, "How
 // auto chooses", and docs/benchmarks.md):
-// - Winograd for 3x3 kernels with stride 1 and dilation 1 when its 36 GEMMs are deep and wide
-//   enough to pay for the transforms: at least 16 input channels per group, outputs of at
-//   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where
-//   the GEMMs need more columns).
 // - Implicit GEMM, first, for stride-1 convolutions with at most 16 input and 32 output channels
 //   per group whose output rows fill its CPU register tiles (implicit_rows_fill_registers):
 //   LeNet-5's first two layers, VGG-11 width 1/4's first two. Its register kernels there beat
 //   im2col, whose lowering copies each input value once per tap and costs as much as its
 //   GEMM, and Winograd, whose transforms outweigh GEMMs 16 channels deep. (Measured in float32,
 //   the kernels' dtype.)
-// - Implicit GEMM for padded stride-1 convolutions whose output planes have at most 16
-//   positions (VGG's 4x4 and 2x2 layers): im2col's columns there are mostly padding zeros,
-//   which implicit GEMM never multiplies, and Winograd's transforms cost more than its GEMMs
-//   save. On 8x8 planes Winograd beats it at one thread and at two, 32 to 64 channels included.
+// - Winograd for 3x3 kernels with stride 1 and dilation 1 when its 36 GEMMs are deep and wide
+//   enough to pay for the transforms: at least 16 input channels per group, outputs of at
+//   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where
+//   the GEMMs need more columns). That includes VGG-11 width 1/4's 4x4 layers at batch 64
+//   (one tile per plane), where it beats implicit GEMM at one thread and at two.
+// - Implicit GEMM for the other padded stride-1 convolutions whose output planes have at most
+//   16 positions (VGG-16's 4x4 layers at batch 32, VGG's 2x2 layers): im2col's columns there
+//   are mostly padding zeros, which implicit GEMM never multiplies, and with fewer tiles than
+//   that Winograd's filter transforms cost more than its GEMMs save.
 // - im2col everywhere else: it wins or ties every other conv layer of LeNet-5, AlexNet and VGG.
 // - Direct and FFT never win here: they are the readable reference and the lecture's third way.
 // GPU (and its emulation, which must choose as a GPU does): not measured yet, so im2col
@@ -52,10 +53,6 @@ const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice d
       g.out_channels_per_group() <= kImplicitMaxOutChannels) {
     return implicit;
   }
-  if (implicit.why_not(g).empty() && (g.pad_h > 0 || g.pad_w > 0) &&
-      positions <= kImplicitMaxPositions) {
-    return implicit;
-  }
   const auto& winograd = conv2d_algorithm_named("winograd");
   const int64_t tiles =
       g.batch * winograd_tiles<Winograd4x4>(g.out_h) * winograd_tiles<Winograd4x4>(g.out_w);
@@ -65,6 +62,10 @@ const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice d
   if (winograd.why_not(g).empty() && g.in_channels_per_group() >= kWinogradMinChannels &&
       std::min(g.out_h, g.out_w) >= kWinogradMinOutputSide && tiles >= min_tiles) {
     return winograd;
+  }
+  if (implicit.why_not(g).empty() && (g.pad_h > 0 || g.pad_w > 0) &&
+      positions <= kImplicitMaxPositions) {
+    return implicit;
   }
   return conv2d_algorithm_named("im2col");
 }
