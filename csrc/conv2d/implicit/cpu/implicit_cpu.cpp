@@ -74,6 +74,46 @@ Tile tile_for(int64_t rows, int64_t channels) {
   return table[rows - 1][channels > kLanes ? 1 : 0];
 }
 
+// tile[j * kLanes + i] = sum over p < depth of image[offsets[p] + i] * filters[p * kCols + j],
+// for i < kLanes and j < Channels: kLanes consecutive positions of one output row as the
+// vector's lanes, each filter value broadcast. For Channels of at most kLanes / 2
+// (grad_input's full convolution to LeNet-5's 6 input channels), which positions_tile would
+// spread over one vector per position, mostly empty lanes. Reads kLanes values at every offset.
+template <int Channels>
+void lanes_tile(int64_t depth, const int64_t* offsets, const float* image, const float* filters,
+                float* tile) {
+  Vec acc[Channels];
+#pragma GCC unroll 8
+  for (int j = 0; j < Channels; ++j) {
+    acc[j] = sgemm::zero();
+  }
+  for (int64_t p = 0; p < depth; ++p) {
+    Vec x = sgemm::load(image + offsets[p]);
+    sgemm::keep_in_register(x);
+#pragma GCC unroll 8
+    for (int j = 0; j < Channels; ++j) {
+      acc[j] = sgemm::fma(sgemm::broadcast(filters + p * kCols + j), x, acc[j]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int j = 0; j < Channels; ++j) {
+    sgemm::store(tile + j * kLanes, acc[j]);
+  }
+}
+
+constexpr int kLaneChannels = kLanes / 2;
+
+template <int... Channels>
+constexpr auto lanes_table(std::integer_sequence<int, Channels...>) {
+  return std::array<Tile, sizeof...(Channels)>{{&lanes_tile<Channels + 1>...}};
+}
+
+// The instance for `channels` output channels (1..kLaneChannels).
+Tile lanes_tile_for(int64_t channels) {
+  static constexpr auto table = lanes_table(std::make_integer_sequence<int, kLaneChannels>{});
+  return table[channels - 1];
+}
+
 // Filters of each group and block of kCols output channels as (depth, kCols), depth ordered
 // (input channel, tap row, tap column) like the offsets; channels past the last are zeros.
 at::Tensor packed_filters(const at::Tensor& weight, const Conv2dGeometry& g, int64_t blocks) {
@@ -149,6 +189,10 @@ at::Tensor implicit_conv2d(const at::Tensor& input, const at::Tensor& weight,
   const float* b = bias.has_value() ? shifts.const_data_ptr<float>() : nullptr;
   float* out = output.mutable_data_ptr<float>();
   const int64_t plane = g.out_h * g.out_w;
+  // lanes_tile reads kLanes values from each position on: where that would pass the image's
+  // end (the last rows), positions_tile runs instead.
+  const float* image_end = x + image.numel();
+  const int64_t reach = offsets.back() + kLanes;
   // Tasks: (sample, group, channel block, output row); each runs its row's tiles.
   const int64_t tasks = g.batch * g.groups * blocks * g.out_h;
   at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
@@ -162,6 +206,20 @@ at::Tensor implicit_conv2d(const at::Tensor& input, const at::Tensor& weight,
       const int64_t channels = std::min<int64_t>(kCols, ocg - block * kCols);
       const float* row = x + ((sample * g.in_channels + group * icg) * padded_h + oh) * padded_w;
       const float* block_filters = f + (group * blocks + block) * depth * kCols;
+      if (channels <= kLaneChannels && row + g.out_w - 1 + reach <= image_end) {
+        for (int64_t ow = 0; ow < g.out_w; ow += kLanes) {
+          const int64_t length = std::min<int64_t>(kLanes, g.out_w - ow);
+          lanes_tile_for(channels)(depth, offsets.data(), row + ow, block_filters, tile);
+          for (int64_t j = 0; j < channels; ++j) {
+            const float shift = b == nullptr ? 0.0f : b[first + j];
+            float* to = out + (sample * g.out_channels + first + j) * plane + oh * g.out_w + ow;
+            for (int64_t i = 0; i < length; ++i) {
+              to[i] = tile[j * kLanes + i] + shift;
+            }
+          }
+        }
+        continue;
+      }
       for (int64_t ow = 0; ow < g.out_w; ow += tile_length) {
         const int64_t length = std::min(tile_length, g.out_w - ow);
         tile_for(length, channels)(depth, offsets.data(), row + ow, block_filters, tile);
