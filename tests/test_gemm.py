@@ -51,6 +51,17 @@ def test_any_operand_layout(layout):
     _check(gemm(a, b), a, b)
 
 
+@pytest.mark.parametrize("batch,m,n,k", [(3, 300, 600, 600), (4, 14, 32, 256), (2, 5, 7, 0)])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_a_shared_by_the_batch_over_several_blocks(batch, m, n, k, accumulate):
+    # A of batch stride 0 (a filter broadcast over rows or samples) is packed once for every
+    # matrix of a task: across row, column and depth blocks, and with no depth at all.
+    a = torch.randn(1, m, k).expand(batch, -1, -1)
+    b = torch.randn(batch, k, n)
+    c = torch.randn(batch, m, n) if accumulate else None
+    _check(gemm(a, b, c), a, b, c)
+
+
 def test_accumulates_into_c():
     a, b = _operands(2, 30, 70, 600)
     c = torch.randn(2, 30, 70)

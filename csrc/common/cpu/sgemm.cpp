@@ -129,30 +129,53 @@ struct Task {
   int64_t item, r_begin, r_end, c0, columns, p_begin, p_end;
 };
 
-void run_task(const Task& t, const Matrix& a, const Matrix& b, float* c, int64_t c_batch_stride,
-              int64_t ldc, bool accumulate, float* a_packed, float* b_packed) {
-  float* c_item = c + t.item * c_batch_stride + t.c0;
-  if (t.p_end == t.p_begin && !accumulate) {
-    for (int64_t r = t.r_begin; r < t.r_end; ++r) {
-      std::fill_n(c_item + r * ldc, t.columns, 0.0f);
+// rows x columns of C (at `c`, rows r0 on) from a packed A block and a packed B block.
+void multiply_packed(const float* a_packed, int64_t rows, const float* b_packed,
+                     int64_t columns, int64_t depth, float* c, int64_t ldc, bool add) {
+  for (int64_t i = 0; i < rows; i += kRows) {
+    const float* a_sliver = a_packed + i * depth;
+    const int tile_rows = static_cast<int>(std::min<int64_t>(kRows, rows - i));
+    for (int64_t j = 0; j < columns; j += kCols) {
+      micro_tile(depth, a_sliver, b_packed + j * depth, c + i * ldc + j, ldc, add, tile_rows,
+                 static_cast<int>(std::min<int64_t>(kCols, columns - j)));
     }
   }
+}
+
+// The task for `items` consecutive matrices from t.item on. One item: its B block packed once
+// per depth step for all its row blocks. Several (they share A, batch stride 0: a filter
+// broadcast over rows or samples): each A block packed once for them all, each item's B block
+// once per row block.
+void run_task(const Task& t, int64_t items, const Matrix& a, const Matrix& b, float* c,
+              int64_t c_batch_stride, int64_t ldc, bool accumulate, float* a_packed,
+              float* b_packed) {
+  if (t.p_end == t.p_begin && !accumulate) {
+    for (int64_t item = t.item; item < t.item + items; ++item) {
+      for (int64_t r = t.r_begin; r < t.r_end; ++r) {
+        std::fill_n(c + item * c_batch_stride + r * ldc + t.c0, t.columns, 0.0f);
+      }
+    }
+  }
+  const auto pack_b_block = [&](int64_t item, int64_t p0, int64_t depth) {
+    pack_b(b.data + item * b.batch_stride + p0 * b.row_stride + t.c0 * b.col_stride,
+           b.row_stride, b.col_stride, depth, t.columns, b_packed);
+  };
   for (int64_t p0 = t.p_begin; p0 < t.p_end; p0 += kDepth) {
     const int64_t depth = std::min(kDepth, t.p_end - p0);
-    pack_b(b.data + t.item * b.batch_stride + p0 * b.row_stride + t.c0 * b.col_stride,
-           b.row_stride, b.col_stride, depth, t.columns, b_packed);
     const bool add = accumulate || p0 > t.p_begin;
+    if (items == 1) {
+      pack_b_block(t.item, p0, depth);
+    }
     for (int64_t r0 = t.r_begin; r0 < t.r_end; r0 += kRowBlock) {
       const int64_t rows = std::min(kRowBlock, t.r_end - r0);
       pack_a(a.data + t.item * a.batch_stride + r0 * a.row_stride + p0 * a.col_stride,
              a.row_stride, a.col_stride, rows, depth, a_packed);
-      for (int64_t i = 0; i < rows; i += kRows) {
-        const float* a_sliver = a_packed + i * depth;
-        const int tile_rows = static_cast<int>(std::min<int64_t>(kRows, rows - i));
-        for (int64_t j = 0; j < t.columns; j += kCols) {
-          micro_tile(depth, a_sliver, b_packed + j * depth, c_item + (r0 + i) * ldc + j, ldc, add,
-                     tile_rows, static_cast<int>(std::min<int64_t>(kCols, t.columns - j)));
+      for (int64_t item = t.item; item < t.item + items; ++item) {
+        if (items > 1) {
+          pack_b_block(item, p0, depth);
         }
+        multiply_packed(a_packed, rows, b_packed, t.columns, depth,
+                        c + item * c_batch_stride + r0 * ldc + t.c0, ldc, add);
       }
     }
   }
@@ -190,7 +213,7 @@ void gemm_by_depth(int64_t parts, int64_t batch, int64_t m, int64_t n, int64_t k
         for (int64_t c0 = 0; c0 < n; c0 += kColBlock) {
           run_task({item, 0, m, c0, std::min(kColBlock, n - c0), part * share,
                     std::min(k, (part + 1) * share)},
-                   a, b, target, first ? c_batch_stride : m * n, first ? ldc : n,
+                   1, a, b, target, first ? c_batch_stride : m * n, first ? ldc : n,
                    first && accumulate, a_packed, b_packed);
         }
       }
@@ -222,10 +245,14 @@ void batched_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, Matrix a, Matr
     gemm_by_depth(threads, batch, m, n, k, a, b, c, c_batch_stride, ldc, accumulate);
     return;
   }
+  // Matrices that share A (batch stride 0) go to every task together: each task's A blocks
+  // are packed once for all of them.
+  const int64_t items = a.batch_stride == 0 ? batch : 1;
+  const int64_t groups = batch / items;
   int64_t task_rows = 0, col_block = 0;
-  choose_split(batch, m, n, task_rows, col_block);
+  choose_split(groups, m, n, task_rows, col_block);
   const int64_t row_tasks = ceil_div(m, task_rows), col_blocks = ceil_div(n, col_block);
-  const int64_t tasks = batch * row_tasks * col_blocks;
+  const int64_t tasks = groups * row_tasks * col_blocks;
   at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
     auto& buffers = thread_buffers();
     float* a_packed = buffers.a.get(kRowBlock * kDepth);
@@ -233,9 +260,9 @@ void batched_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, Matrix a, Matr
     for (int64_t task = begin; task < end; ++task) {
       const int64_t r_begin = (task / col_blocks) % row_tasks * task_rows;
       const int64_t c0 = task % col_blocks * col_block;
-      run_task({task / (row_tasks * col_blocks), r_begin, std::min(m, r_begin + task_rows), c0,
-                std::min(col_block, n - c0), 0, k},
-               a, b, c, c_batch_stride, ldc, accumulate, a_packed, b_packed);
+      run_task({task / (row_tasks * col_blocks) * items, r_begin, std::min(m, r_begin + task_rows),
+                c0, std::min(col_block, n - c0), 0, k},
+               items, a, b, c, c_batch_stride, ldc, accumulate, a_packed, b_packed);
     }
   });
 }
