@@ -137,9 +137,10 @@ def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
     # from 256 input channels); after it, implicit GEMM for padded stride-1 layers with at most
     # 16 output positions per plane; the rest im2col.
     (3, 1, 64, 32, 32, "winograd"),  # VGG-16's second layer
-    (3, 1, 16, 32, 1, "winograd"),  # 64 tiles
-    (3, 1, 16, 28, 1, "im2col"),  # 49 tiles
-    (3, 1, 15, 32, 32, "im2col"),
+    (3, 1, 17, 32, 1, "winograd"),  # 64 tiles
+    (3, 1, 17, 28, 1, "im2col"),  # 49 tiles
+    (3, 1, 16, 32, 1, "implicit"),  # at most 16 channels in and 64 out: register kernels
+    (3, 1, 15, 32, 32, "implicit"),
     (3, 1, 256, 8, 32, "winograd"),  # VGG-16's 8x8 layers: 128 tiles
     (3, 1, 256, 8, 16, "im2col"),  # 64 tiles, deep
     (3, 1, 64, 8, 64, "winograd"),  # VGG-11 width 1/4's 8x8 layers
@@ -148,11 +149,12 @@ def test_a_forced_algorithm_that_cannot_do_the_shape_says_why():
     (3, 1, 128, 4, 32, "implicit"),  # 32 tiles
     (3, 1, 512, 4, 32, "implicit"),  # VGG-16's 4x4 layers
     (3, 1, 512, 5, 16, "im2col"),  # 25 positions, 64 tiles
-    (3, 1, 3, 32, 32, "im2col"),  # VGG-16's first layer
+    (3, 1, 3, 32, 32, "implicit"),  # VGG-16's first layer: 64 filters
     (3, 1, 512, 2, 128, "implicit"),  # VGG-16's last layers
     (3, 2, 64, 32, 32, "im2col"),  # strided
-    (5, 1, 1, 32, 256, "im2col"),  # LeNet-5's C1
-    (5, 1, 6, 14, 256, "im2col"),  # LeNet-5's C3
+    (5, 1, 1, 32, 256, "implicit"),  # LeNet-5's C1 and C3 shapes with 64 filters
+    (5, 1, 6, 14, 256, "implicit"),
+    (5, 1, 6, 9, 256, "im2col"),  # rows of 7
 ])
 def test_auto_follows_the_rule_table(kernel, stride, channels, size, batch, expected):
     x = torch.randn(batch, channels, size, size)
@@ -161,7 +163,7 @@ def test_auto_follows_the_rule_table(kernel, stride, channels, size, batch, expe
 
 
 @pytest.mark.parametrize("channels,filters,size,kernel,stride,padding,expected", [
-    # Implicit GEMM's register kernels for stride-1 layers with at most 16 input and 32 output
+    # Implicit GEMM's register kernels for stride-1 layers with at most 16 input and 64 output
     # channels whose output rows are at least 8 long and 8 times the padding.
     (1, 6, 32, 5, 1, 0, "implicit"),  # LeNet-5's first layer
     (6, 16, 14, 5, 1, 0, "implicit"),  # its second
@@ -169,8 +171,9 @@ def test_auto_follows_the_rule_table(kernel, stride, channels, size, batch, expe
     (3, 16, 32, 3, 1, 1, "implicit"),  # VGG-11 width 1/4's first layer
     (16, 32, 16, 3, 1, 1, "implicit"),  # its second
     (17, 32, 16, 3, 1, 1, "winograd"),
-    (16, 33, 16, 3, 1, 1, "winograd"),
-    (3, 64, 32, 3, 1, 1, "im2col"),  # VGG-16's first layer
+    (16, 65, 16, 3, 1, 1, "winograd"),
+    (3, 64, 32, 3, 1, 1, "implicit"),  # VGG-16's and AlexNet's first layer
+    (3, 65, 32, 3, 1, 1, "im2col"),
     (3, 16, 32, 3, 2, 1, "im2col"),  # stride 2
     (3, 16, 7, 3, 1, 1, "im2col"),  # rows of 7
     (3, 16, 15, 5, 1, 2, "im2col"),  # rows of 15, under 8 times the padding of 2

@@ -1,12 +1,13 @@
 // The rule tables behind "auto", one per device, each read off measurements on that device.
 // CPU (this project's CPUs: python3 -m benchmarks.suite --full; docs/algorithms.md, "How
 // auto chooses", and docs/benchmarks.md):
-// - Implicit GEMM, first, for stride-1 convolutions with at most 16 input and 32 output channels
+// - Implicit GEMM, first, for stride-1 convolutions with at most 16 input and 64 output channels
 //   per group whose output rows fill its CPU register tiles (implicit_rows_fill_registers):
-//   LeNet-5's first two layers, VGG-11 width 1/4's first two. Its register kernels there beat
-//   im2col, whose lowering copies each input value once per tap and costs as much as its
-//   GEMM, and Winograd, whose transforms outweigh GEMMs 16 channels deep. (Measured in float32,
-//   the kernels' dtype.)
+//   LeNet-5's first two layers, VGG-11 width 1/4's first two, the first of VGG-16 and AlexNet.
+//   Its register kernels there beat im2col, whose lowering copies each input value once per
+//   tap and costs as much as its GEMM (with 64 filters they tie at one thread and win at two),
+//   and Winograd, whose transforms outweigh GEMMs 16 channels deep. (Measured in float32, the
+//   kernels' dtype.)
 // - Winograd for 3x3 kernels with stride 1 and dilation 1 when its 36 GEMMs are deep and wide
 //   enough to pay for the transforms: at least 16 input channels per group, outputs of at
 //   least 4x4, and at least 64 output tiles in the batch (128 from 256 input channels, where
@@ -39,7 +40,7 @@ constexpr int64_t kWinogradDeepChannels = 256;
 constexpr int64_t kWinogradMinTilesDeep = 128;
 constexpr int64_t kImplicitMaxPositions = 16;
 constexpr int64_t kImplicitMaxInChannels = 16;
-constexpr int64_t kImplicitMaxOutChannels = 32;
+constexpr int64_t kImplicitMaxOutChannels = 64;
 } // namespace
 
 const Conv2dAlgorithm& conv2d_rule_table(const Conv2dGeometry& g, KernelDevice device) {
