@@ -17,6 +17,12 @@
 namespace convlab {
 namespace ops {
 
+// The front of a chunk's workspace as (V::kPoints, channels, columns).
+template <typename V>
+at::Tensor winograd_points(const at::Tensor& space, int64_t channels, int64_t columns) {
+  return space.narrow(0, 0, V::kPoints * channels * columns).view({V::kPoints, channels, columns});
+}
+
 // One chunk of the forward: samples [first, first + n) through input tiles (into the front
 // of v_space), the GEMMs (into the front of m_space) and output tiles.
 template <typename V>
@@ -25,15 +31,13 @@ void winograd_forward_chunk(const WinogradKernels& winograd, const at::Tensor& x
                             const Conv2dGeometry& g, int64_t first, int64_t n,
                             const at::Tensor& v_space, const at::Tensor& m_space,
                             at::Tensor& output, const Conv2dDeviceKernels& device) {
-  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const int64_t columns = n * winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
   const auto part = g.with_batch(n);
-  auto v = v_space.narrow(0, 0, V::kPoints * g.in_channels * n * tiles)
-               .view({V::kPoints, g.in_channels, n * tiles});
+  auto v = winograd_points<V>(v_space, g.in_channels, columns);
   winograd.inputs(x.narrow(0, first, n), part, v);
-  auto m = m_space.narrow(0, 0, V::kPoints * g.out_channels * n * tiles)
-               .view({V::kPoints, g.out_channels, n * tiles});
-  auto products = m.view({V::kPoints * g.groups, g.out_channels_per_group(), n * tiles});
-  device.bmm(filters, v.view({V::kPoints * g.groups, g.in_channels_per_group(), n * tiles}),
+  auto m = winograd_points<V>(m_space, g.out_channels, columns);
+  auto products = m.view({V::kPoints * g.groups, g.out_channels_per_group(), columns});
+  device.bmm(filters, v.view({V::kPoints * g.groups, g.in_channels_per_group(), columns}),
              products, false);
   auto out = output.narrow(0, first, n);
   winograd.outputs(m, b, part, out);
@@ -48,16 +52,14 @@ void winograd_grad_weight_chunk(const WinogradKernels& winograd, const at::Tenso
                                 int64_t n, const at::Tensor& v_space, const at::Tensor& e_space,
                                 at::Tensor& sums, bool accumulate,
                                 const Conv2dDeviceKernels& device) {
-  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  const int64_t columns = n * winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
   const auto part = g.with_batch(n);
-  auto v = v_space.narrow(0, 0, V::kPoints * g.in_channels * n * tiles)
-               .view({V::kPoints, g.in_channels, n * tiles});
+  auto v = winograd_points<V>(v_space, g.in_channels, columns);
   winograd.inputs(x.narrow(0, first, n), part, v);
-  auto e = e_space.narrow(0, 0, V::kPoints * g.out_channels * n * tiles)
-               .view({V::kPoints, g.out_channels, n * tiles});
+  auto e = winograd_points<V>(e_space, g.out_channels, columns);
   winograd.grad_outputs(go.narrow(0, first, n), part, e);
-  device.bmm(e.view({V::kPoints * g.groups, g.out_channels_per_group(), n * tiles}),
-             v.view({V::kPoints * g.groups, g.in_channels_per_group(), n * tiles}).transpose(1, 2),
+  device.bmm(e.view({V::kPoints * g.groups, g.out_channels_per_group(), columns}),
+             v.view({V::kPoints * g.groups, g.in_channels_per_group(), columns}).transpose(1, 2),
              sums, accumulate);
 }
 

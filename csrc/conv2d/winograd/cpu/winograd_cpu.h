@@ -22,6 +22,19 @@ namespace cpu {
 // values a whole point apart each: a cache line and a page per value).
 constexpr int kFilterLanes = 16;
 
+// body(first, count) for every pack of kFilterLanes consecutive filters of g, in parallel.
+template <typename Body>
+void for_each_filter_pack(const Conv2dGeometry& g, const Body& body) {
+  const int64_t filters = g.out_channels * g.in_channels_per_group();
+  const int64_t packs = (filters + kFilterLanes - 1) / kFilterLanes;
+  at::parallel_for(0, packs, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t pack = begin; pack < end; ++pack) {
+      const int64_t first = pack * kFilterLanes;
+      body(first, std::min<int64_t>(kFilterLanes, filters - first));
+    }
+  });
+}
+
 template <typename V>
 void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Tensor& u) {
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, weight.scalar_type(), V::kFiltersCpuDispatch, [&] {
@@ -30,22 +43,17 @@ void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Ten
     const scalar_t* w = weight.const_data_ptr<scalar_t>();
     opmath_t* out = u.mutable_data_ptr<opmath_t>();
     const int64_t filters = g.out_channels * g.in_channels_per_group();
-    const int64_t packs = (filters + kFilterLanes - 1) / kFilterLanes;
-    at::parallel_for(0, packs, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t pack = begin; pack < end; ++pack) {
-        const int64_t first = pack * kFilterLanes;
-        const int64_t count = std::min<int64_t>(kFilterLanes, filters - first);
-        Pack taps[3][3] = {};
-        for (int64_t f = 0; f < count; ++f) {
-          for (int i = 0; i < 9; ++i) {
-            taps[i / 3][i % 3].v[f] = static_cast<opmath_t>(w[(first + f) * 9 + i]);
-          }
+    for_each_filter_pack(g, [&](int64_t first, int64_t count) {
+      Pack taps[3][3] = {};
+      for (int64_t f = 0; f < count; ++f) {
+        for (int i = 0; i < 9; ++i) {
+          taps[i / 3][i % 3].v[f] = static_cast<opmath_t>(w[(first + f) * 9 + i]);
         }
-        Pack transformed[V::kIn][V::kIn];
-        winograd_sandwich<typename V::FilterAxis, opmath_t>(taps, transformed);
-        for (int i = 0; i < V::kPoints; ++i) {
-          store_lanes(transformed[i / V::kIn][i % V::kIn], count, out + i * filters + first);
-        }
+      }
+      Pack transformed[V::kIn][V::kIn];
+      winograd_sandwich<typename V::FilterAxis, opmath_t>(taps, transformed);
+      for (int i = 0; i < V::kPoints; ++i) {
+        store_lanes(transformed[i / V::kIn][i % V::kIn], count, out + i * filters + first);
       }
     });
   });
@@ -235,22 +243,17 @@ void winograd_grad_filters(const at::Tensor& z, const Conv2dGeometry& g, at::Ten
     const opmath_t* sums = z.const_data_ptr<opmath_t>();
     scalar_t* out = grad_weight.mutable_data_ptr<scalar_t>();
     const int64_t filters = g.out_channels * g.in_channels_per_group();
-    const int64_t packs = (filters + kFilterLanes - 1) / kFilterLanes;
-    at::parallel_for(0, packs, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t pack = begin; pack < end; ++pack) {
-        const int64_t first = pack * kFilterLanes;
-        const int64_t count = std::min<int64_t>(kFilterLanes, filters - first);
-        Pack tile[V::kIn][V::kIn];
-        for (int i = 0; i < V::kPoints; ++i) {
-          tile[i / V::kIn][i % V::kIn] =
-              load_lanes<opmath_t, kFilterLanes>(sums + i * filters + first, count);
-        }
-        Pack taps[3][3];
-        winograd_sandwich<typename V::GradFilterAxis, opmath_t>(tile, taps);
-        for (int64_t f = 0; f < count; ++f) {
-          for (int i = 0; i < 9; ++i) {
-            out[(first + f) * 9 + i] = static_cast<scalar_t>(taps[i / 3][i % 3].v[f]);
-          }
+    for_each_filter_pack(g, [&](int64_t first, int64_t count) {
+      Pack tile[V::kIn][V::kIn];
+      for (int i = 0; i < V::kPoints; ++i) {
+        tile[i / V::kIn][i % V::kIn] =
+            load_lanes<opmath_t, kFilterLanes>(sums + i * filters + first, count);
+      }
+      Pack taps[3][3];
+      winograd_sandwich<typename V::GradFilterAxis, opmath_t>(tile, taps);
+      for (int64_t f = 0; f < count; ++f) {
+        for (int i = 0; i < 9; ++i) {
+          out[(first + f) * 9 + i] = static_cast<scalar_t>(taps[i / 3][i % 3].v[f]);
         }
       }
     });
