@@ -129,7 +129,7 @@ struct Task {
   int64_t item, r_begin, r_end, c0, columns, p_begin, p_end;
 };
 
-// rows x columns of C (at `c`, rows r0 on) from a packed A block and a packed B block.
+// rows x columns of C at `c` (row stride ldc) from a packed A block and a packed B block.
 void multiply_packed(const float* a_packed, int64_t rows, const float* b_packed,
                      int64_t columns, int64_t depth, float* c, int64_t ldc, bool add) {
   for (int64_t i = 0; i < rows; i += kRows) {

@@ -149,11 +149,6 @@ at::Tensor winograd_forward(
   return output;
 }
 
-// grad_weight = G^T Z G per filter, Z = sum over tiles of (A e A^T) * (B^T d B) per transform
-// point: e is grad_output's block of a tile, d the input tile the forward read for it (the same
-// transform and layout as the forward's v). Z is one batched GEMM per transform point and group
-// over each chunk's tiles, (out/group x tiles) @ (tiles x in/group), accumulated over chunks:
-// V::kPoints multiplies per tile pair where im2col's GEMM spends 9 per output position.
 // grad_weight by thread (as winograd_forward_by_thread), each thread summing its samples'
 // products into sums of its own, added up at the end.
 template <typename V>
@@ -185,6 +180,11 @@ at::Tensor winograd_grad_weight_by_thread(const at::Tensor& go, const at::Tensor
   return grad_weight;
 }
 
+// grad_weight = G^T Z G per filter, Z = sum over tiles of (A e A^T) * (B^T d B) per transform
+// point: e is grad_output's block of a tile, d the input tile the forward read for it (the same
+// transform and layout as the forward's v). Z is one batched GEMM per transform point and group
+// over each chunk's tiles, (out/group x tiles) @ (tiles x in/group), accumulated over chunks:
+// V::kPoints multiplies per tile pair where im2col's GEMM spends 9 per output position.
 template <typename V>
 at::Tensor winograd_grad_weight(
     const at::Tensor& grad_output,
