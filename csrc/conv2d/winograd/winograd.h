@@ -15,7 +15,7 @@
 namespace convlab {
 namespace ops {
 
-// The three transforms along one axis, as explicit sums: the zero entries of B^T, G and A^T
+// The transforms along one axis, as explicit sums: the zero entries of B^T, G and A^T
 // are skipped (a generic matrix product spends most of its multiplies on them). T is one value
 // (a CUDA thread's tile) or a pack of tiles side by side (cpu/lanes.h: the CPU transforms
 // several tiles at once); S is its scalar type, in which the constants are written.

@@ -17,7 +17,7 @@
 namespace convlab {
 namespace ops {
 
-// The three transforms along one axis (T: one value or a pack of tiles, S its scalar type).
+// The transforms along one axis (T: one value or a pack of tiles, S its scalar type).
 struct Winograd2x2FilterAxis { // u = G x: 3 -> 4
   static constexpr int kIn = 3, kOut = 4;
   template <typename S, typename T>
