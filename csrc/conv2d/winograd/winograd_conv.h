@@ -149,12 +149,13 @@ at::Tensor winograd_forward(
   return output;
 }
 
-// grad_weight by thread (as winograd_forward_by_thread), each thread summing its samples'
-// products into sums of its own, added up at the end.
+// grad_weight's sums Z (V::kPoints, out_channels, in_channels / groups) by thread (as
+// winograd_forward_by_thread), each thread summing its samples' products into sums of its
+// own, added up at the end.
 template <typename V>
-at::Tensor winograd_grad_weight_by_thread(const at::Tensor& go, const at::Tensor& x,
-                                          const at::Tensor& weight, const Conv2dGeometry& g,
-                                          const Conv2dDeviceKernels& device) {
+at::Tensor winograd_grad_weight_sums_by_thread(const at::Tensor& go, const at::Tensor& x,
+                                               const Conv2dGeometry& g,
+                                               const Conv2dDeviceKernels& device) {
   const auto& winograd = V::kernels().on(kernel_device(x));
   const auto acc = x.options().dtype(accumulate_type(x));
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
@@ -174,10 +175,7 @@ at::Tensor winograd_grad_weight_by_thread(const at::Tensor& go, const at::Tensor
                                     v_space[thread], e_space[thread], sums, true, device);
     }
   });
-  const auto z = partial_sums.sum(0).view({V::kPoints, g.out_channels, icg});
-  auto grad_weight = at::empty(weight.sizes(), weight.options());
-  winograd.grad_filters(z, g, grad_weight);
-  return grad_weight;
+  return partial_sums.sum(0).view({V::kPoints, g.out_channels, icg});
 }
 
 // grad_weight = G^T Z G per filter, Z = sum over tiles of (A e A^T) * (B^T d B) per transform
@@ -197,10 +195,13 @@ at::Tensor winograd_grad_weight(
   const auto go = grad_output.contiguous();
   const auto acc = x.options().dtype(accumulate_type(x));
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
-  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
+  auto grad_weight = at::empty(weight.sizes(), weight.options());
   if (winograd_runs_by_thread<V>(g, x)) {
-    return winograd_grad_weight_by_thread<V>(go, x, weight, g, device);
+    winograd.grad_filters(winograd_grad_weight_sums_by_thread<V>(go, x, g, device), g,
+                          grad_weight);
+    return grad_weight;
   }
+  const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
   const int64_t chunk =
       samples_per_chunk(g, V::kPoints * (g.in_channels + g.out_channels) * tiles, x);
   // An empty batch runs no GEMM: its gradient is zero.
@@ -214,7 +215,6 @@ at::Tensor winograd_grad_weight(
     winograd_grad_weight_chunk<V>(winograd, go, x, g, first, std::min(chunk, g.batch - first),
                                   v_space, e_space, sums, /*accumulate=*/first > 0, device);
   }
-  auto grad_weight = at::empty(weight.sizes(), weight.options());
   winograd.grad_filters(z, g, grad_weight);
   return grad_weight;
 }

@@ -14,8 +14,9 @@ namespace ops {
 namespace cpu {
 
 // The Winograd transforms over every filter, input tile and output tile (and, for the
-// filters' gradient, every grad_output tile and filter gradient), for every variant V (conv2d/winograd/winograd_tile.h), with its shared arithmetic. Layouts:
-// winograd_tile.h (WinogradKernels).
+// filters' gradient, every grad_output block and filter gradient), for every variant V
+// (conv2d/winograd/winograd_tile.h), with its shared arithmetic. Layouts: winograd_tile.h
+// (WinogradKernels).
 
 // Filters go kFilterLanes at a time, side by side in Lanes, so that each transform point's
 // values of consecutive filters are one contiguous store (one filter at a time wrote its kPoints
@@ -63,9 +64,9 @@ void winograd_filters(const at::Tensor& weight, const Conv2dGeometry& g, at::Ten
 // columns of v and m (one channel's tiles in (sample, tile row, tile column) order), each
 // arithmetic step of the shared winograd.h transforms on kTiles tiles at once. The lanes run
 // on across tile rows and samples, so small planes fill them as large ones do (an 8x8 output
-// has 2x2 tiles, a 4x4 one a single tile). A tile's V::kPoints transformed values are `columns` apart
-// in v and m, consecutive tiles adjacent, so each point's kTiles values are one contiguous
-// load or store.
+// has 2x2 tiles, a 4x4 one a single tile). A tile's V::kPoints transformed values are
+// `columns` apart in v and m, consecutive tiles adjacent, so each point's kTiles values are one
+// contiguous load or store.
 constexpr int kTiles = 8;
 
 // Where a column's tile lies: its sample and its top-left output position.
@@ -101,13 +102,13 @@ struct TileWalk {
 
 // L d L^T (winograd_plane_tile) of every tile of `planes` (batch x channels planes of
 // plane_h x plane_w), tile t's Axis::kIn x Axis::kIn values from (h, w) - (shift_h, shift_w)
-// of its plane, where (h, w) is its output tile's corner (tile_place), zeros outside the plane:
+// of its plane, where (h, w) is its output tile's corner (TileWalk), zeros outside the plane:
 // the input's tiles (B^T, kIn values a side, shifted by the padding) or grad_output's (A, kOut
 // values a side). Out: (Axis::kOut^2, channels, T).
 template <typename V, typename Axis, typename scalar_t>
-void winograd_plane_tiles(const scalar_t* planes, int64_t channels, int64_t plane_h, int64_t plane_w,
-                          int64_t shift_h, int64_t shift_w, const Conv2dGeometry& g,
-                          at::Tensor& out) {
+void winograd_plane_tiles(const scalar_t* planes, int64_t channels, int64_t plane_h,
+                          int64_t plane_w, int64_t shift_h, int64_t shift_w,
+                          const Conv2dGeometry& g, at::Tensor& out) {
   using opmath_t = at::opmath_type<scalar_t>;
   using Pack = Lanes<opmath_t, kTiles>;
   constexpr int kSide = Axis::kIn, kPoints = Axis::kOut * Axis::kOut;
