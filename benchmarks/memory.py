@@ -9,14 +9,17 @@ os.environ.setdefault("KINETO_LOG_LEVEL", "5")
 
 import torch  # noqa: E402
 
+import ops  # noqa: E402
+
 MIB = 2.0 ** 20
 CPU_MEMORY_METHOD = (
     "one extra step under torch.profiler (profile_memory=True), not timed: every allocation "
     "and free through c10's CPU allocator (tensors, autograd's saved tensors, convlab's "
     "im2col/Winograd/FFT workspaces, oneDNN scratchpads) replayed in order; peak = bytes "
     "resident between steps (parameters, buffers, SGD momentum, the batch) + the highest "
-    "running total of the step's own allocations. Memory that oneDNN or BLAS take with "
-    "malloc directly is not seen.")
+    "running total of the step's own allocations; convlab's scratch cache is emptied before "
+    "the step, so the blocks it keeps count as the step's allocations. Memory that oneDNN or "
+    "BLAS take with malloc directly is not seen.")
 CUDA_MEMORY_METHOD = (
     "one extra step, not timed: peak = bytes resident between steps (parameters, buffers, SGD "
     "momentum, the batch) + torch.cuda.max_memory_allocated during the step less what was "
@@ -30,6 +33,8 @@ def cpu_peak_bytes(step) -> int:
 
     step.optimizer.zero_grad(set_to_none=True)  # frees outside the profile: it sees none of them
     gc.collect()
+    # Its blocks, allocated again within the step and kept after it, count in the peak.
+    ops.empty_scratch_cache()
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         step()
     cpu = (DeviceType.CPU, DeviceType.MKLDNN, DeviceType.IDEEP)

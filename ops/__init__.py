@@ -56,7 +56,12 @@ from .modules import (  # noqa: E402
     MaxPool2d,
     MaxPool3d,
 )
-from .workspace import set_workspace_limit, workspace_limit  # noqa: E402
+from .workspace import (  # noqa: E402
+    empty_scratch_cache,
+    scratch_cache_bytes,
+    set_workspace_limit,
+    workspace_limit,
+)
 
 __all__ = [
     "BACKENDS",
@@ -89,6 +94,7 @@ __all__ = [
     "conv3d",
     "convert",
     "emulated_cuda",
+    "empty_scratch_cache",
     "emulated_cuda_stats",
     "float32_error_ratio",
     "max_pool1d",
@@ -97,6 +103,7 @@ __all__ = [
     "recording_algorithms",
     "register_conv2d_algorithm",
     "reset_emulated_cuda_stats",
+    "scratch_cache_bytes",
     "set_benchmark",
     "set_workspace_limit",
     "unregister_conv2d_algorithm",

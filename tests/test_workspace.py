@@ -60,3 +60,33 @@ def test_set_workspace_limit_returns_the_previous_limit():
 def test_bad_limits_name_the_argument(device, elements, error, argument):
     with pytest.raises(error, match=argument):
         ops.set_workspace_limit(device, elements)
+
+
+
+# The scratch cache: blocks given back by one call are lent to the next, so a call must never
+# read what an earlier one left there. Each shape computed first on fresh blocks (the cache
+# emptied), then again on blocks that the other shapes filled: the results must not change
+# by a bit.
+@pytest.mark.parametrize("algorithm", ["im2col", "winograd", "implicit"])
+def test_results_do_not_depend_on_what_scratch_blocks_held(algorithm):
+    generator = torch.Generator().manual_seed(0)
+    shapes = [((8, 16, 12, 12), (32, 16, 3, 3)), ((4, 64, 4, 4), (64, 64, 3, 3)),
+              ((8, 16, 12, 12), (8, 16, 3, 3))]
+    tensors = [[torch.randn(s, generator=generator) for s in (x, w, (x[0], w[0], *x[2:]))]
+               for x, w in shapes]
+
+    def conv_and_gradients(x, w, grad_output):
+        x, w = x.clone().requires_grad_(), w.clone().requires_grad_()
+        y = ops.conv2d(x, w, padding=1, algorithm=algorithm)
+        return (y, *torch.autograd.grad(y, (x, w), grad_output))
+
+    fresh = []
+    for x, w, grad_output in tensors:
+        ops.empty_scratch_cache()
+        fresh.append(conv_and_gradients(x, w, grad_output))
+    for (x, w, grad_output), expected in zip(tensors, fresh):
+        for got, want in zip(conv_and_gradients(x, w, grad_output), expected):
+            assert torch.equal(got, want)
+    assert ops.scratch_cache_bytes() > 0
+    ops.empty_scratch_cache()
+    assert ops.scratch_cache_bytes() == 0

@@ -37,7 +37,7 @@ void transpose_blocked(const T* from, T* to, int64_t rows, int64_t cols) {
 
 } // namespace
 
-at::Tensor move_leading_dims_last(const at::Tensor& t, int64_t leading) {
+at::Tensor move_leading_dims_last(const at::Tensor& t, int64_t leading, Lifetime lifetime) {
   std::vector<int64_t> order;
   for (int64_t d = leading; d < t.dim(); ++d) {
     order.push_back(d);
@@ -53,7 +53,7 @@ at::Tensor move_leading_dims_last(const at::Tensor& t, int64_t leading) {
     moved_sizes.push_back(t.size(d));
   }
   const auto source = t.contiguous();
-  auto result = at::empty(moved_sizes, t.options());
+  auto result = empty_for(lifetime, moved_sizes, t.options());
   int64_t rows = 1;
   for (int64_t d = 0; d < leading; ++d) {
     rows *= t.size(d);

@@ -3,6 +3,7 @@
 // batched GEMM (BLAS on the CPU, cuBLAS on the GPU).
 #include <ATen/Parallel.h>
 
+#include "common/scratch.h"
 #include "common/workspace.h"
 #include "conv2d/algorithm.h"
 
@@ -45,7 +46,7 @@ at::Tensor im2col_forward_by_sample(
   const int64_t spatial = g.out_h * g.out_w;
   const auto one = g.with_batch(1);
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
-  auto columns_space = at::empty({at::get_num_threads(), g.patch_size() * spatial}, x.options());
+  auto columns_space = scratch_empty({at::get_num_threads(), g.patch_size() * spatial}, x.options());
   at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
     const at::AutoDispatchBelowADInplaceOrView below_autograd;
     auto columns = columns_space[at::get_thread_num()];
@@ -135,8 +136,9 @@ at::Tensor im2col_forward(
   const int64_t chunk = samples_per_chunk(g, g.patch_size() * g.groups * spatial, x);
   const bool per_sample = g.groups == 1 && spatial >= kPerSampleGemmPositions;
   // One workspace for every chunk: the last, shorter chunk uses the front of it.
-  auto columns_space = at::empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
-  auto product_space = per_sample ? at::Tensor() : at::empty({g.out_channels * chunk * spatial}, x.options());
+  auto columns_space = scratch_empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
+  auto product_space =
+      per_sample ? at::Tensor() : scratch_empty({g.out_channels * chunk * spatial}, x.options());
 
   for (int64_t first = 0; first < g.batch; first += chunk) {
     const int64_t n = std::min(chunk, g.batch - first);
@@ -183,9 +185,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward_by_sample(
   const int64_t cols = weight_transposed ? g.out_channels_per_group() : g.patch_size();
   auto grad_input = output_mask[0] ? at::empty_like(x) : unused_gradient(x);
   auto partial_sums = output_mask[1]
-      ? at::zeros({threads, g.groups, rows, cols}, weight.options().dtype(accumulate_type(weight)))
+      ? scratch_zeros({threads, g.groups, rows, cols}, weight.options().dtype(accumulate_type(weight)))
       : at::Tensor();
-  auto columns_space = at::empty({threads, g.groups * g.patch_size() * spatial}, x.options());
+  auto columns_space = scratch_empty({threads, g.groups * g.patch_size() * spatial}, x.options());
   at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
     // Worker threads start without the caller's dispatch state: stay below autograd, as the
     // caller is.
@@ -249,8 +251,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> im2col_backward(
   if (output_mask[0] || output_mask[1]) {
     // One workspace for every chunk (the last, shorter chunk uses the front of it); the
     // columns buffer serves grad_weight's im2col, then grad_input's GEMM.
-    auto columns_space = at::empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
-    auto go_rows_space = at::empty({g.out_channels * chunk * spatial}, go.options());
+    auto columns_space = scratch_empty({g.groups * g.patch_size() * chunk * spatial}, x.options());
+    auto go_rows_space = scratch_empty({g.out_channels * chunk * spatial}, go.options());
     for (int64_t first = 0; first < g.batch; first += chunk) {
       const int64_t n = std::min(chunk, g.batch - first);
       const auto chunk_geometry = g.with_batch(n);

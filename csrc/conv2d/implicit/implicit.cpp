@@ -11,6 +11,7 @@
 
 #include <vector>
 
+#include "common/scratch.h"
 #include "common/transpose.h"
 #include "conv2d/algorithm.h"
 #include "conv2d/implicit/implicit.h"
@@ -83,10 +84,10 @@ void accumulate_taps(const at::Tensor& src, const at::Tensor& taps, at::Tensor& 
 // (groups, a, b) -> (groups, b, a): each group's matrix transposed, the filters' layout changes
 // (512 x 512 x 9 floats on VGG-16's deep layers, where a permuted ATen copy costs as much as a
 // tap's GEMMs).
-at::Tensor transposed_per_group(const at::Tensor& t) {
+at::Tensor transposed_per_group(const at::Tensor& t, Lifetime lifetime) {
   std::vector<at::Tensor> groups;
   for (int64_t group = 0; group < t.size(0); ++group) {
-    groups.push_back(move_leading_dims_last(t[group], 1));
+    groups.push_back(move_leading_dims_last(t[group], 1, lifetime));
   }
   return groups.size() == 1 ? groups[0].unsqueeze(0) : at::stack(groups);
 }
@@ -95,13 +96,14 @@ at::Tensor transposed_per_group(const at::Tensor& t) {
 at::Tensor taps_of(const at::Tensor& weight, const Conv2dGeometry& g) {
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
   return transposed_per_group(
-             weight.contiguous().view({g.groups, ocg * icg, g.kernel_h * g.kernel_w}))
+             weight.contiguous().view({g.groups, ocg * icg, g.kernel_h * g.kernel_w}),
+             Lifetime::kWithinCall)
       .view({g.groups, g.kernel_h, g.kernel_w, ocg, icg});
 }
 
 // (N, C, H, W) -> (C, H, W, N): the layout whose rows of one channel are GEMM operands.
 at::Tensor samples_last(const at::Tensor& t) {
-  return move_leading_dims_last(t, 1);
+  return move_leading_dims_last(t, 1, Lifetime::kWithinCall);
 }
 
 // grad_weight of tap (kh, kw) of each group: grad_output rows (out/group x positions*samples)
@@ -148,9 +150,9 @@ void grad_weight_by_taps(const at::Tensor& go, const at::Tensor& input, const Co
   const int64_t n = g.batch, icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
   const int64_t wide = g.in_w + 2 * g.pad_w, tall = g.in_h + 2 * g.pad_h + 1; // +1: the last
   // tap's stretch runs past the last row's end into zeros.
-  auto x = at::zeros({g.in_channels, tall, wide, n}, input.options());
+  auto x = scratch_zeros({g.in_channels, tall, wide, n}, input.options());
   x.narrow(1, g.pad_h, g.in_h).narrow(2, g.pad_w, g.in_w).copy_(samples_last(input));
-  auto rows = at::zeros({g.out_channels, g.out_h, wide, n}, go.options());
+  auto rows = scratch_zeros({g.out_channels, g.out_h, wide, n}, go.options());
   rows.narrow(2, 0, g.out_w).copy_(go);
   const int64_t depth = g.out_h * wide * n;
   for (int64_t group = 0; group < g.groups; ++group) {
@@ -204,7 +206,7 @@ at::Tensor implicit_forward(const at::Tensor& input, const at::Tensor& weight,
     return cpu::implicit_conv2d(input, weight, bias, g);
   }
   const auto taps = taps_of(weight, g);
-  auto sums = at::zeros({g.out_channels, g.out_h, g.out_w, g.batch},
+  auto sums = scratch_zeros({g.out_channels, g.out_h, g.out_w, g.batch},
                         input.options().dtype(accumulate_type(input)));
   accumulate_taps(samples_last(input), taps, sums, g.groups, -g.pad_h, g.dilation_h, -g.pad_w,
                   g.dilation_w, device);
@@ -231,7 +233,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
     grad_input = full_convolution(grad_output, weight, g);
   } else if (output_mask[0]) {
     // Input position (r, c) gathers output (r + pad - kh * dilation, ...) through tap (kh, kw).
-    auto sums = at::zeros({g.in_channels, g.in_h, g.in_w, g.batch}, acc);
+    auto sums = scratch_zeros({g.in_channels, g.in_h, g.in_w, g.batch}, acc);
     // (groups, kh, kw, in/group, out/group): the forward's taps, each read transposed.
     const auto filters = taps_of(weight, g).transpose(3, 4);
     accumulate_taps(go, filters, sums, g.groups, g.pad_h, -g.dilation_h, g.pad_w, -g.dilation_w,
@@ -243,13 +245,14 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> implicit_backward(
     grad_weight = cpu::implicit_conv2d_grad_weight(grad_output.contiguous(), input, g);
   } else if (output_mask[1]) {
     // Every tap's first GEMM writes its sums (or zero_ a tap that reads only padding).
-    auto sums = at::empty({g.groups, g.kernel_h, g.kernel_w, ocg, icg}, acc);
+    auto sums = scratch_empty({g.groups, g.kernel_h, g.kernel_w, ocg, icg}, acc);
     if (g.out_w >= kWideRowsPerPad * g.pad_w) {
       grad_weight_by_taps(go, input, g, sums, device);
     } else {
       grad_weight_by_rows(go, samples_last(input), g, sums, device);
     }
-    grad_weight = transposed_per_group(sums.view({g.groups, g.kernel_h * g.kernel_w, ocg * icg}))
+    grad_weight = transposed_per_group(sums.view({g.groups, g.kernel_h * g.kernel_w, ocg * icg}),
+                                       Lifetime::kReturned)
                       .view(weight.sizes())
                       .to(weight.scalar_type());
   }

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 
+#include "common/scratch.h"
 #include "conv2d/algorithm.h"
 #include "conv2d/winograd/winograd_tile.h"
 
@@ -101,8 +102,8 @@ at::Tensor winograd_forward_by_thread(const at::Tensor& x, const at::Tensor& fil
   const int64_t threads = at::get_num_threads();
   const int64_t chunk = winograd_thread_chunk<V>(g);
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
-  auto v_space = at::empty({threads, V::kPoints * g.in_channels * chunk * tiles}, acc);
-  auto m_space = at::empty({threads, V::kPoints * g.out_channels * chunk * tiles}, acc);
+  auto v_space = scratch_empty({threads, V::kPoints * g.in_channels * chunk * tiles}, acc);
+  auto m_space = scratch_empty({threads, V::kPoints * g.out_channels * chunk * tiles}, acc);
   at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
     // Worker threads start without the caller's dispatch state: stay below autograd, as the
     // caller is.
@@ -127,7 +128,7 @@ at::Tensor winograd_forward(
   const auto x = input.contiguous();
   const auto acc = x.options().dtype(accumulate_type(x));
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
-  auto u = at::empty({V::kPoints, g.out_channels, icg}, acc);
+  auto u = scratch_empty({V::kPoints, g.out_channels, icg}, acc);
   winograd.filters(weight.contiguous(), g, u);
   const auto filters = u.view({V::kPoints * g.groups, ocg, icg});
   const auto b = contiguous_bias(bias);
@@ -140,8 +141,8 @@ at::Tensor winograd_forward(
   const int64_t chunk = samples_per_chunk(
       g, V::kPoints * std::max(g.in_channels, g.out_channels) * tiles, x);
   // One workspace for every chunk: the last, shorter chunk uses the front of it.
-  auto v_space = at::empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
-  auto m_space = at::empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
+  auto v_space = scratch_empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
+  auto m_space = scratch_empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
   for (int64_t first = 0; first < g.batch; first += chunk) {
     winograd_forward_chunk<V>(winograd, x, filters, b, g, first, std::min(chunk, g.batch - first),
                               v_space, m_space, output, device);
@@ -163,9 +164,9 @@ at::Tensor winograd_grad_weight_sums_by_thread(const at::Tensor& go, const at::T
   const int64_t threads = at::get_num_threads();
   const int64_t chunk = winograd_thread_chunk<V>(g);
   // Zeros: a thread that parallel_for gives no samples adds nothing.
-  auto partial_sums = at::zeros({threads, V::kPoints * g.groups, ocg, icg}, acc);
-  auto v_space = at::empty({threads, V::kPoints * g.in_channels * chunk * tiles}, acc);
-  auto e_space = at::empty({threads, V::kPoints * g.out_channels * chunk * tiles}, acc);
+  auto partial_sums = scratch_zeros({threads, V::kPoints * g.groups, ocg, icg}, acc);
+  auto v_space = scratch_empty({threads, V::kPoints * g.in_channels * chunk * tiles}, acc);
+  auto e_space = scratch_empty({threads, V::kPoints * g.out_channels * chunk * tiles}, acc);
   at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
     const at::AutoDispatchBelowADInplaceOrView below_autograd;
     const int64_t thread = at::get_thread_num();
@@ -205,12 +206,12 @@ at::Tensor winograd_grad_weight(
   const int64_t chunk =
       samples_per_chunk(g, V::kPoints * (g.in_channels + g.out_channels) * tiles, x);
   // An empty batch runs no GEMM: its gradient is zero.
-  auto z = g.batch == 0 ? at::zeros({V::kPoints, g.out_channels, icg}, acc)
-                        : at::empty({V::kPoints, g.out_channels, icg}, acc);
+  auto z = g.batch == 0 ? scratch_zeros({V::kPoints, g.out_channels, icg}, acc)
+                        : scratch_empty({V::kPoints, g.out_channels, icg}, acc);
   auto sums = z.view({V::kPoints * g.groups, ocg, icg});
   // One workspace for every chunk: the last, shorter chunk uses the front of it.
-  auto v_space = at::empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
-  auto e_space = at::empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
+  auto v_space = scratch_empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
+  auto e_space = scratch_empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
   for (int64_t first = 0; first < g.batch; first += chunk) {
     winograd_grad_weight_chunk<V>(winograd, go, x, g, first, std::min(chunk, g.batch - first),
                                   v_space, e_space, sums, /*accumulate=*/first > 0, device);

@@ -1,0 +1,118 @@
+#include "common/scratch.h"
+
+#include <c10/core/CPUAllocator.h>
+#include <c10/util/accumulate.h>
+#include <torch/library.h>
+
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+namespace convlab {
+namespace ops {
+
+namespace {
+
+// Blocks below this go to malloc, which keeps small blocks in its own bins.
+constexpr size_t kSmallest = size_t{1} << 17;
+// The most bytes the cache holds: a block given back beyond it is freed.
+constexpr size_t kMostHeld = size_t{1} << 30;
+
+// Blocks come from c10's CPU allocator, so torch.profiler sees each allocated once.
+struct Cache {
+  std::mutex mutex;
+  std::multimap<size_t, c10::DataPtr> free_blocks;  // by size
+  std::unordered_map<void*, std::pair<size_t, c10::DataPtr>> lent;  // by address
+  size_t held = 0;
+};
+
+// Never destroyed: a tensor freed while the process exits still finds it.
+Cache& cache() {
+  static auto* const instance = new Cache;
+  return *instance;
+}
+
+void give_back(void* data) {
+  auto& c = cache();
+  c10::DataPtr freed;  // freed outside the lock
+  std::lock_guard<std::mutex> lock(c.mutex);
+  auto it = c.lent.find(data);
+  TORCH_INTERNAL_ASSERT(it != c.lent.end(), "convlab scratch: a block given back twice");
+  auto [bytes, block] = std::move(it->second);
+  c.lent.erase(it);
+  if (c.held > kMostHeld) {
+    c.held -= bytes;
+    freed = std::move(block);
+    return;
+  }
+  c.free_blocks.emplace(bytes, std::move(block));
+}
+
+} // namespace
+
+at::Tensor scratch_empty(at::IntArrayRef sizes, const at::TensorOptions& options) {
+  const size_t bytes = c10::multiply_integers(sizes) * options.dtype().itemsize();
+  if (!options.device().is_cpu() || bytes < kSmallest) {
+    return at::empty(sizes, options);
+  }
+  auto& c = cache();
+  void* data = nullptr;
+  std::multimap<size_t, c10::DataPtr> too_small;  // freed outside the lock
+  {
+    // The smallest free block that holds the request; without one, the free blocks are all
+    // smaller than what calls now ask for and go back to the system, so that what the cache
+    // holds stays near the most that one call uses at a time.
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.free_blocks.lower_bound(bytes);
+    if (it != c.free_blocks.end()) {
+      data = it->second.get();
+      c.lent.emplace(data, std::make_pair(it->first, std::move(it->second)));
+      c.free_blocks.erase(it);
+    } else {
+      for (const auto& [size, block] : c.free_blocks) {
+        c.held -= size;
+      }
+      too_small.swap(c.free_blocks);
+    }
+  }
+  if (data == nullptr) {
+    auto block = c10::GetCPUAllocator()->allocate(bytes);
+    data = block.get();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.held += bytes;
+    c.lent.emplace(data, std::make_pair(bytes, std::move(block)));
+  }
+  return at::from_blob(data, sizes, &give_back, options);
+}
+
+at::Tensor scratch_zeros(at::IntArrayRef sizes, const at::TensorOptions& options) {
+  return scratch_empty(sizes, options).zero_();
+}
+
+at::Tensor empty_for(Lifetime lifetime, at::IntArrayRef sizes, const at::TensorOptions& options) {
+  return lifetime == Lifetime::kWithinCall ? scratch_empty(sizes, options) : at::empty(sizes, options);
+}
+
+int64_t scratch_cache_bytes() {
+  auto& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return static_cast<int64_t>(c.held);
+}
+
+void empty_scratch_cache() {
+  auto& c = cache();
+  std::multimap<size_t, c10::DataPtr> freed;  // freed outside the lock
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (const auto& [bytes, block] : c.free_blocks) {
+    c.held -= bytes;
+  }
+  freed.swap(c.free_blocks);
+}
+
+TORCH_LIBRARY_FRAGMENT(convlab, m) {
+  m.def("scratch_cache_bytes() -> int", &scratch_cache_bytes);
+  m.def("empty_scratch_cache() -> ()", &empty_scratch_cache);
+}
+
+} // namespace ops
+} // namespace convlab
