@@ -18,6 +18,7 @@ SHAPES = {
     "lenet_conv1": (3, 1, 6, (32, 32), (5, 5), 0, 1, 1, True),  # 6 of a vector's lanes
     "lenet_conv2": (8, 6, 16, (14, 14), (5, 5), 0, 1, 1, True),
     "vgg_3x3": (4, 16, 32, (16, 16), (3, 3), 1, 1, 1, False),
+    "vgg_first_layer": (2, 3, 64, (32, 32), (3, 3), 1, 1, 1, True),  # rows of two vectors
     "two_channel_blocks": (8, 5, 40, (12, 12), (3, 3), 0, 1, 1, True),  # 32 + 8 filters
     "row_tiles": (5, 3, 7, (6, 31), (3, 3), 1, 1, 1, True),  # tiles of 11, 11 and 9 at AVX-512
     "kernel_3x5": (4, 4, 9, (11, 20), (3, 5), (1, 2), 1, 1, True),

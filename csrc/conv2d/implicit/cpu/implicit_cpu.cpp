@@ -74,44 +74,64 @@ Tile tile_for(int64_t rows, int64_t channels) {
   return table[rows - 1][channels > kLanes ? 1 : 0];
 }
 
-// tile[j * kLanes + i] = sum over p < depth of image[offsets[p] + i] * filters[p * kCols + j],
-// for i < kLanes and j < Channels: kLanes consecutive positions of one output row as the
-// vector's lanes, each filter value broadcast. For Channels of at most kLanes / 2
-// (grad_input's full convolution to LeNet-5's 6 input channels), which positions_tile would
-// spread over one vector per position, mostly empty lanes. Reads kLanes values at every offset.
-template <int Channels>
+// tile[j * kSpanWidth + i] = sum over p < depth of image[offsets[p] + i] *
+// filters[p * kCols + j], for i < Spans * kLanes and j < Channels: Spans vectors of
+// consecutive positions of one output row as lanes, each filter value broadcast. Where rows
+// fill a vector this beats positions_tile, whose tile holds a position per row and must be
+// transposed into the output's planes value by value; here a channel's positions are already
+// a plane's run. Reads Spans * kLanes values at every offset.
+constexpr int kMaxSpans = 2;
+constexpr int64_t kSpanWidth = kMaxSpans * kLanes;
+// Channels * Spans accumulators and Spans image vectors within the register file.
+constexpr int kSpanChannels = kLanes == 16 ? 12 : 6;
+
+template <int Channels, int Spans>
 void lanes_tile(int64_t depth, const int64_t* offsets, const float* image, const float* filters,
                 float* tile) {
-  Vec acc[Channels];
-#pragma GCC unroll 8
+  Vec acc[Channels][Spans];
+#pragma GCC unroll 12
   for (int j = 0; j < Channels; ++j) {
-    acc[j] = sgemm::zero();
-  }
-  for (int64_t p = 0; p < depth; ++p) {
-    Vec x = sgemm::load(image + offsets[p]);
-    sgemm::keep_in_register(x);
-#pragma GCC unroll 8
-    for (int j = 0; j < Channels; ++j) {
-      acc[j] = sgemm::fma(sgemm::broadcast(filters + p * kCols + j), x, acc[j]);
+#pragma GCC unroll 2
+    for (int s = 0; s < Spans; ++s) {
+      acc[j][s] = sgemm::zero();
     }
   }
-#pragma GCC unroll 8
+  for (int64_t p = 0; p < depth; ++p) {
+    Vec x[Spans];
+#pragma GCC unroll 2
+    for (int s = 0; s < Spans; ++s) {
+      x[s] = sgemm::load(image + offsets[p] + s * kLanes);
+      sgemm::keep_in_register(x[s]);
+    }
+#pragma GCC unroll 12
+    for (int j = 0; j < Channels; ++j) {
+      const Vec f = sgemm::broadcast(filters + p * kCols + j);
+#pragma GCC unroll 2
+      for (int s = 0; s < Spans; ++s) {
+        acc[j][s] = sgemm::fma(f, x[s], acc[j][s]);
+      }
+    }
+  }
+#pragma GCC unroll 12
   for (int j = 0; j < Channels; ++j) {
-    sgemm::store(tile + j * kLanes, acc[j]);
+#pragma GCC unroll 2
+    for (int s = 0; s < Spans; ++s) {
+      sgemm::store(tile + j * kSpanWidth + s * kLanes, acc[j][s]);
+    }
   }
 }
-
-constexpr int kLaneChannels = kLanes / 2;
 
 template <int... Channels>
 constexpr auto lanes_table(std::integer_sequence<int, Channels...>) {
-  return std::array<Tile, sizeof...(Channels)>{{&lanes_tile<Channels + 1>...}};
+  return std::array<std::array<Tile, kMaxSpans>, sizeof...(Channels)>{
+      {{&lanes_tile<Channels + 1, 1>, &lanes_tile<Channels + 1, 2>}...}};
 }
 
-// The instance for `channels` output channels (1..kLaneChannels).
-Tile lanes_tile_for(int64_t channels) {
-  static constexpr auto table = lanes_table(std::make_integer_sequence<int, kLaneChannels>{});
-  return table[channels - 1];
+// The instance for `channels` output channels (1..kSpanChannels) and `positions`
+// (1..kSpanWidth).
+Tile lanes_tile_for(int64_t channels, int64_t positions) {
+  static constexpr auto table = lanes_table(std::make_integer_sequence<int, kSpanChannels>{});
+  return table[channels - 1][positions > kLanes ? 1 : 0];
 }
 
 // Filters of each group and block of kCols output channels as (depth, kCols), depth ordered
@@ -189,14 +209,18 @@ at::Tensor implicit_conv2d(const at::Tensor& input, const at::Tensor& weight,
   const float* b = bias.has_value() ? shifts.const_data_ptr<float>() : nullptr;
   float* out = output.mutable_data_ptr<float>();
   const int64_t plane = g.out_h * g.out_w;
-  // lanes_tile reads kLanes values from each position on: where that would pass the image's
-  // end (the last rows), positions_tile runs instead.
+  // lanes_tile reads up to kSpanWidth values from each position on: where that would pass the
+  // image's end (the last rows), positions_tile runs instead.
   const float* image_end = x + image.numel();
-  const int64_t reach = offsets.back() + kLanes;
+  const int64_t reach = offsets.back() + kSpanWidth;
+  // Lanes where the row fills a vector or the block has few channels (LeNet-5's grad_input, 6
+  // channels on rows of 14 positions), which positions_tile would spread over mostly empty
+  // vectors, one per position.
+  const bool by_lanes = g.out_w >= kLanes || ocg <= kLanes / 2;
   // Tasks: (sample, group, channel block, output row); each runs its row's tiles.
   const int64_t tasks = g.batch * g.groups * blocks * g.out_h;
   at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
-    alignas(64) float tile[kRows * kCols];
+    alignas(64) float tile[std::max<int64_t>(kRows * kCols, kSpanChannels * kSpanWidth)];
     for (int64_t task = begin; task < end; ++task) {
       const int64_t oh = task % g.out_h;
       const int64_t block = task / g.out_h % blocks;
@@ -206,15 +230,20 @@ at::Tensor implicit_conv2d(const at::Tensor& input, const at::Tensor& weight,
       const int64_t channels = std::min<int64_t>(kCols, ocg - block * kCols);
       const float* row = x + ((sample * g.in_channels + group * icg) * padded_h + oh) * padded_w;
       const float* block_filters = f + (group * blocks + block) * depth * kCols;
-      if (channels <= kLaneChannels && row + g.out_w - 1 + reach <= image_end) {
-        for (int64_t ow = 0; ow < g.out_w; ow += kLanes) {
-          const int64_t length = std::min<int64_t>(kLanes, g.out_w - ow);
-          lanes_tile_for(channels)(depth, offsets.data(), row + ow, block_filters, tile);
-          for (int64_t j = 0; j < channels; ++j) {
-            const float shift = b == nullptr ? 0.0f : b[first + j];
-            float* to = out + (sample * g.out_channels + first + j) * plane + oh * g.out_w + ow;
-            for (int64_t i = 0; i < length; ++i) {
-              to[i] = tile[j * kLanes + i] + shift;
+      if (by_lanes && row + g.out_w - 1 + reach <= image_end) {
+        for (int64_t ow = 0; ow < g.out_w; ow += kSpanWidth) {
+          const int64_t length = std::min<int64_t>(kSpanWidth, g.out_w - ow);
+          for (int64_t j0 = 0; j0 < channels; j0 += kSpanChannels) {
+            const int64_t count = std::min<int64_t>(kSpanChannels, channels - j0);
+            lanes_tile_for(count, length)(depth, offsets.data(), row + ow, block_filters + j0,
+                                          tile);
+            for (int64_t j = 0; j < count; ++j) {
+              const float shift = b == nullptr ? 0.0f : b[first + j0 + j];
+              float* to =
+                  out + (sample * g.out_channels + first + j0 + j) * plane + oh * g.out_w + ow;
+              for (int64_t i = 0; i < length; ++i) {
+                to[i] = tile[j * kSpanWidth + i] + shift;
+              }
             }
           }
         }
