@@ -97,12 +97,17 @@ constexpr int64_t ceil_to(int64_t value, int64_t multiple) {
 }
 
 // Samples per task: enough positions that the lane reductions stay a small part of a block's
-// work, few enough that the task's images and gradients stay in L2. Under kMinTaskPositions
+// work, few enough that what a task reads again from block to block stays in L2: its images,
+// read once per block of channels, and a block's kChannels gradient planes, read once per
+// block of taps (the task's other gradient planes pass once). Under kMinTaskPositions
 // (many channels on a small plane) the reductions outweigh the products, and the tap GEMMs
 // win (implicit.cpp).
 constexpr int64_t kTaskPositions = 4096;
 constexpr int64_t kMinTaskPositions = 1024;
 constexpr int64_t kTaskBytes = 512 * 1024;
+// Tasks split the batch into at least this many where it allows, so that threads get near-equal
+// shares (the split may depend on the batch only: the bits must not depend on the thread count).
+constexpr int64_t kMinTasks = 8;
 
 // Positions on rows as wide as the padded input: tap (kh, kw) of every position of a sample
 // is then one contiguous stretch of its padded image, `length` long (whole vectors; the
@@ -120,7 +125,7 @@ WideRows wide_rows(const Conv2dGeometry& g) {
   rows.tall = std::max(g.in_h + 2 * g.pad_h, (rows.length + reach + rows.wide - 1) / rows.wide);
   rows.grad_rows = (rows.length + rows.wide - 1) / rows.wide;
   const int64_t sample_bytes =
-      (g.in_channels * rows.tall + g.out_channels * rows.grad_rows) * rows.wide * 4;
+      (g.in_channels_per_group() * rows.tall + kChannels * rows.grad_rows) * rows.wide * 4;
   rows.per_task = std::clamp<int64_t>(
       std::min((kTaskPositions + rows.length - 1) / rows.length, kTaskBytes / sample_bytes), 1,
       g.batch);
@@ -140,7 +145,7 @@ at::Tensor implicit_conv2d_grad_weight(const at::Tensor& grad_output, const at::
   const int64_t depth = g.patch_size();
   const WideRows rows = wide_rows(g);
   const int64_t wide = rows.wide, length = rows.length, tall = rows.tall;
-  const int64_t per_task = rows.per_task;
+  const int64_t per_task = std::min(rows.per_task, (g.batch + kMinTasks - 1) / kMinTasks);
   const auto image = padded_planes(input, g.pad_h, g.pad_w, tall, wide);
   const auto grad = padded_planes(grad_output, 0, 0, rows.grad_rows, wide);
   const int64_t plane = rows.grad_rows * wide; // one channel's gradient, `length` of it summed
