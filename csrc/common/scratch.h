@@ -5,7 +5,7 @@
 // earlier calls gave back rather than from malloc. glibc hands large freed blocks back to the
 // kernel (munmap, heap trimming) depending on the process's history of allocations, and a
 // call whose buffers come back fresh page-faults through all of them: on this project's
-// machines that can double a Winograd grad_input (docs/benchmarks.md, "Memory").
+// machines that can double a Winograd grad_input (docs/benchmarks.md, "Memory: page faults").
 #include <ATen/ATen.h>
 
 #include <cstdint>
