@@ -15,6 +15,8 @@ move_leading_dims_last = torch.ops.convlab.move_leading_dims_last
     ((3, 5, 7), 1),  # no whole 8 x 8 tile
     ((13, 17), 1),  # whole tiles and edges of both sides
     ((17, 13), 1),
+    ((1000, 9), 1),  # 3x3 filters' taps last: a strip of one line, runs of 512 and 488
+    ((9, 1000), 1),
     ((8, 8), 1),
     ((1, 100), 1),
     ((100, 1), 1),

@@ -90,3 +90,35 @@ def test_results_do_not_depend_on_what_scratch_blocks_held(algorithm):
     assert ops.scratch_cache_bytes() > 0
     ops.empty_scratch_cache()
     assert ops.scratch_cache_bytes() == 0
+
+
+def _allocations_of(nbytes, fn):
+    """How many blocks of exactly `nbytes` c10's CPU allocator hands out while `fn` runs."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    return sum(1 for e in prof.profiler.kineto_results.events()
+               if e.name() == "[memory]" and e.nbytes() == nbytes)
+
+
+# A training loop asks the cache for the same blocks every step: after the first step every
+# request must find its block. Implicit GEMM on a 2x2 plane takes two filter-sized blocks in
+# its backward (the filters' transpose, grad_weight's sums) and smaller ones between them; if a
+# small request took a filter-sized block, the second filter-sized request would allocate
+# afresh on every step.
+def test_a_repeated_step_takes_no_new_scratch_blocks():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 128, 2, 2, generator=generator, requires_grad=True)
+    w = torch.randn(128, 128, 3, 3, generator=generator, requires_grad=True)
+    go = torch.randn(4, 128, 2, 2, generator=generator)
+
+    def step():
+        y = ops.conv2d(x, w, padding=1, algorithm="implicit")
+        torch.autograd.grad(y, (x, w), go)
+
+    ops.empty_scratch_cache()
+    for _ in range(3):
+        step()
+    # One block of the filters' size is the returned grad_weight; none is scratch.
+    assert _allocations_of(w.numel() * 4, step) == 1

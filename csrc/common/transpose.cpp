@@ -14,18 +14,26 @@ namespace ops {
 
 namespace {
 
-// The whole transpose: strips of kTile along the shorter side split between threads, each
-// walking its tiles along the longer side, so both the 8 source rows and the 8 destination
-// rows of consecutive tiles advance in order.
+// The whole transpose: strips of kTile along the shorter side, each walked in runs of tiles
+// along the longer side, so both the 8 source rows and the 8 destination rows of consecutive
+// tiles advance in order. Threads take runs (every strip's run r, then run r + 1), not whole
+// strips: a matrix with a short side of 9 (a 3x3 filter's taps) has only two strips, one of
+// them a single line, and two threads on the two strips would write the same cache lines.
+constexpr int64_t kRunTiles = 64;
+
 template <typename T>
 void transpose_blocked(const T* from, T* to, int64_t rows, int64_t cols) {
   const bool strips_of_rows = rows <= cols;
   const int64_t across = strips_of_rows ? rows : cols, along = strips_of_rows ? cols : rows;
   constexpr int64_t kTile = cpu::kTransposeTile;
-  at::parallel_for(0, (across + kTile - 1) / kTile, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t strip = begin; strip < end; ++strip) {
-      const int64_t a0 = strip * kTile, a_size = std::min(kTile, across - a0);
-      for (int64_t b0 = 0; b0 < along; b0 += kTile) {
+  constexpr int64_t kRun = kRunTiles * kTile;
+  const int64_t runs = (along + kRun - 1) / kRun;
+  const int64_t strips = (across + kTile - 1) / kTile;
+  at::parallel_for(0, runs * strips, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t a0 = task % strips * kTile, a_size = std::min(kTile, across - a0);
+      const int64_t run = task / strips, run_end = std::min(along, (run + 1) * kRun);
+      for (int64_t b0 = run * kRun; b0 < run_end; b0 += kTile) {
         const int64_t b_size = std::min(kTile, along - b0);
         const int64_t r0 = strips_of_rows ? a0 : b0, c0 = strips_of_rows ? b0 : a0;
         cpu::transpose_tile(from + r0 * cols + c0, cols, to + c0 * rows + r0, rows,
