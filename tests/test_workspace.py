@@ -103,10 +103,9 @@ def _allocations_of(nbytes, fn):
 
 
 # A training loop asks the cache for the same blocks every step: after the first step every
-# request must find its block. Implicit GEMM on a 2x2 plane takes two filter-sized blocks in
-# its backward (the filters' transpose, grad_weight's sums) and smaller ones between them; if a
-# small request took a filter-sized block, the second filter-sized request would allocate
-# afresh on every step.
+# request must find its block. Implicit GEMM on a 2x2 plane takes filter-sized blocks (the
+# filters' transposes, grad_weight's sums) and smaller ones between them; of the blocks of the
+# filters' size that a step allocates, only the returned grad_weight may be new.
 def test_a_repeated_step_takes_no_new_scratch_blocks():
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(4, 128, 2, 2, generator=generator, requires_grad=True)
