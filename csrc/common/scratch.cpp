@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace convlab {
 namespace ops {
@@ -30,6 +31,15 @@ struct Cache {
 Cache& cache() {
   static auto* const instance = new Cache;
   return *instance;
+}
+
+// The free blocks, taken out of the cache, for the caller to free once it releases the lock
+// (which it holds here).
+std::multimap<size_t, c10::DataPtr> take_free_blocks(Cache& c) {
+  for (const auto& [bytes, block] : c.free_blocks) {
+    c.held -= bytes;
+  }
+  return std::exchange(c.free_blocks, {});
 }
 
 void give_back(void* data) {
@@ -69,10 +79,7 @@ at::Tensor scratch_empty(at::IntArrayRef sizes, const at::TensorOptions& options
       c.lent.emplace(data, std::make_pair(it->first, std::move(it->second)));
       c.free_blocks.erase(it);
     } else {
-      for (const auto& [size, block] : c.free_blocks) {
-        c.held -= size;
-      }
-      too_small.swap(c.free_blocks);
+      too_small = take_free_blocks(c);
     }
   }
   if (data == nullptr) {
@@ -103,10 +110,7 @@ void empty_scratch_cache() {
   auto& c = cache();
   std::multimap<size_t, c10::DataPtr> freed;  // freed outside the lock
   std::lock_guard<std::mutex> lock(c.mutex);
-  for (const auto& [bytes, block] : c.free_blocks) {
-    c.held -= bytes;
-  }
-  freed.swap(c.free_blocks);
+  freed = take_free_blocks(c);
 }
 
 TORCH_LIBRARY_FRAGMENT(convlab, m) {
