@@ -51,3 +51,29 @@ def test_forward_and_every_gradient_match_torch_in_float64(name):
     for which, (g, r) in enumerate(zip(got, want)):
         torch.testing.assert_close(g.double(), r, **tolerance,
                                    msg=lambda m: f"gradient {which}: {m}")
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_threads_that_start_within_a_sample_give_one_threads_bits(threads):
+    # Each thread pads the samples of its own tasks into a buffer of its own: with 3 samples a
+    # thread's share of the forward's (sample, row) tasks starts within a sample, and grad_weight's
+    # tasks of one sample each fall to the threads unevenly. The bits must not change.
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(3, 4, 16, 32, generator=generator)
+    w = torch.randn(10, 4, 3, 3, generator=generator)
+    b = torch.randn(10, generator=generator)
+    grad = torch.randn(3, 10, 16, 32, generator=generator)
+    results = []
+    previous = torch.get_num_threads()
+    try:
+        for count in (1, threads):
+            torch.set_num_threads(count)
+            inputs = leaves(x, w, b)
+            out = ops.conv2d(*inputs, padding=1, algorithm="implicit")
+            results.append((out, *torch.autograd.grad(out, inputs, grad)))
+    finally:
+        torch.set_num_threads(previous)
+    for which, (one, many) in enumerate(zip(*results)):
+        assert torch.equal(one, many), f"result {which} differs at {threads} threads"
+    expected = F.conv2d(x.double(), w.double(), b.double(), padding=1)
+    torch.testing.assert_close(results[0][0].double(), expected, rtol=1e-4, atol=1e-3)

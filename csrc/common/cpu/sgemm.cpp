@@ -3,11 +3,10 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
 #include <vector>
 
 #include "common/cpu/sgemm_micro_kernel.h"
+#include "common/cpu/thread_buffer.h"
 #include "common/cpu/transpose_tile.h"
 
 namespace convlab {
@@ -28,22 +27,6 @@ constexpr int64_t kColBlock = kCols * 16;
 int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
-
-// Packed panels per thread, reused across calls (grown, never shrunk).
-struct PackBuffer {
-  std::unique_ptr<float, decltype(&std::free)> data{nullptr, &std::free};
-  int64_t capacity = 0;
-
-  float* get(int64_t elements) {
-    if (elements > capacity) {
-      const int64_t bytes = ceil_div(elements * int64_t(sizeof(float)), 64) * 64;
-      data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      TORCH_CHECK(data, "convlab gemm: could not allocate ", bytes, " bytes of packing space");
-      capacity = elements;
-    }
-    return data.get();
-  }
-};
 
 // `count` lines of `length` values (line l's value p at from[l * line_stride + p * step])
 // into out[p * width + l], zeros for lines count..width-1: a sliver of packed A (lines are
@@ -181,8 +164,9 @@ void run_task(const Task& t, int64_t items, const Matrix& a, const Matrix& b, fl
   }
 }
 
+// Packed panels per thread, reused across calls.
 struct ThreadBuffers {
-  PackBuffer a, b;
+  ThreadBuffer a, b;
 };
 
 ThreadBuffers& thread_buffers() {

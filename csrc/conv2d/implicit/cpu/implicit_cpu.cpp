@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/cpu/sgemm_vector.h"
+#include "common/cpu/thread_buffer.h"
 
 namespace convlab {
 namespace ops {
@@ -149,30 +150,19 @@ at::Tensor packed_filters(const at::Tensor& weight, const Conv2dGeometry& g, int
 
 } // namespace
 
-at::Tensor padded_planes(const at::Tensor& t, int64_t top, int64_t left, int64_t rows,
-                         int64_t width) {
-  const auto source = t.contiguous();
-  const int64_t planes = t.size(0) * t.size(1), h = t.size(2), w = t.size(3);
-  if (top == 0 && left == 0 && rows == h && width == w) {
-    return source;
-  }
-  auto padded = at::empty({t.size(0), t.size(1), rows, width}, t.options());
-  const float* from = source.const_data_ptr<float>();
-  float* to = padded.mutable_data_ptr<float>();
-  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t plane = begin; plane < end; ++plane) {
-      float* out = to + plane * rows * width;
-      std::fill(out, out + top * width, 0.0f);
-      for (int64_t r = 0; r < h; ++r) {
-        float* row = out + (top + r) * width;
-        std::fill(row, row + left, 0.0f);
-        std::copy_n(from + (plane * h + r) * w, w, row + left);
-        std::fill(row + left + w, row + width, 0.0f);
-      }
-      std::fill(out + (top + h) * width, out + rows * width, 0.0f);
+void pad_planes(const float* from, int64_t count, int64_t h, int64_t w, int64_t top,
+                int64_t left, int64_t rows, int64_t width, float* to) {
+  for (int64_t plane = 0; plane < count; ++plane) {
+    float* out = to + plane * rows * width;
+    std::fill(out, out + top * width, 0.0f);
+    for (int64_t r = 0; r < h; ++r) {
+      float* row = out + (top + r) * width;
+      std::fill(row, row + left, 0.0f);
+      std::copy_n(from + (plane * h + r) * w, w, row + left);
+      std::fill(row + left + w, row + width, 0.0f);
     }
-  });
-  return padded;
+    std::fill(out + (top + h) * width, out + rows * width, 0.0f);
+  }
 }
 
 std::vector<int64_t> tap_offsets(const Conv2dGeometry& g, int64_t rows, int64_t width) {
@@ -190,9 +180,8 @@ std::vector<int64_t> tap_offsets(const Conv2dGeometry& g, int64_t rows, int64_t 
 
 at::Tensor implicit_conv2d(const at::Tensor& input, const at::Tensor& weight,
                            const std::optional<at::Tensor>& bias, const Conv2dGeometry& g) {
-  const auto image = padded_planes(input, g.pad_h, g.pad_w, g.in_h + 2 * g.pad_h,
-                                   g.in_w + 2 * g.pad_w);
-  const int64_t padded_h = image.size(2), padded_w = image.size(3);
+  const auto source = input.contiguous();
+  const int64_t padded_h = g.in_h + 2 * g.pad_h, padded_w = g.in_w + 2 * g.pad_w;
   const int64_t icg = g.in_channels_per_group(), ocg = g.out_channels_per_group();
   const int64_t depth = g.patch_size();
   const int64_t blocks = (ocg + kCols - 1) / kCols;
@@ -203,16 +192,16 @@ at::Tensor implicit_conv2d(const at::Tensor& input, const at::Tensor& weight,
   const int64_t tile_length = (g.out_w + row_tiles - 1) / row_tiles;
 
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, input.options());
-  const float* x = image.const_data_ptr<float>();
+  const float* x = source.const_data_ptr<float>();
   const float* f = filters.const_data_ptr<float>();
   const auto shifts = bias.has_value() ? bias->contiguous() : at::Tensor();
   const float* b = bias.has_value() ? shifts.const_data_ptr<float>() : nullptr;
   float* out = output.mutable_data_ptr<float>();
   const int64_t plane = g.out_h * g.out_w;
-  // lanes_tile reads up to kSpanWidth values from each position on: where that would pass the
-  // image's end (the last rows), positions_tile runs instead.
-  const float* image_end = x + image.numel();
-  const int64_t reach = offsets.back() + kSpanWidth;
+  // Each thread pads the samples of its tasks, one at a time, into a buffer of its own
+  // (thread_buffer.h), with kSpanWidth zeros past the planes: lanes_tile reads up to
+  // kSpanWidth values from each position on.
+  const int64_t sample_size = g.in_channels * padded_h * padded_w;
   // Lanes where the row fills a vector or the block has few channels (LeNet-5's grad_input, 6
   // channels on rows of 14 positions), which positions_tile would spread over mostly empty
   // vectors, one per position.
@@ -221,16 +210,25 @@ at::Tensor implicit_conv2d(const at::Tensor& input, const at::Tensor& weight,
   const int64_t tasks = g.batch * g.groups * blocks * g.out_h;
   at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
     alignas(64) float tile[std::max<int64_t>(kRows * kCols, kSpanChannels * kSpanWidth)];
+    static thread_local ThreadBuffer padded;
+    float* image = padded.get(sample_size + kSpanWidth);
+    std::fill(image + sample_size, image + sample_size + kSpanWidth, 0.0f);
+    int64_t padded_sample = -1;
     for (int64_t task = begin; task < end; ++task) {
       const int64_t oh = task % g.out_h;
       const int64_t block = task / g.out_h % blocks;
       const int64_t group = task / (g.out_h * blocks) % g.groups;
       const int64_t sample = task / (g.out_h * blocks * g.groups);
+      if (sample != padded_sample) {
+        pad_planes(x + sample * g.in_channels * g.in_h * g.in_w, g.in_channels, g.in_h, g.in_w,
+                   g.pad_h, g.pad_w, padded_h, padded_w, image);
+        padded_sample = sample;
+      }
       const int64_t first = group * ocg + block * kCols;
       const int64_t channels = std::min<int64_t>(kCols, ocg - block * kCols);
-      const float* row = x + ((sample * g.in_channels + group * icg) * padded_h + oh) * padded_w;
+      const float* row = image + ((group * icg) * padded_h + oh) * padded_w;
       const float* block_filters = f + (group * blocks + block) * depth * kCols;
-      if (by_lanes && row + g.out_w - 1 + reach <= image_end) {
+      if (by_lanes) {
         for (int64_t ow = 0; ow < g.out_w; ow += kSpanWidth) {
           const int64_t length = std::min<int64_t>(kSpanWidth, g.out_w - ow);
           for (int64_t j0 = 0; j0 < channels; j0 += kSpanChannels) {

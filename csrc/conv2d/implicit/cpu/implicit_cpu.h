@@ -14,10 +14,10 @@ namespace convlab {
 namespace ops {
 namespace cpu {
 
-// Every (sample, channel) plane of `t` (N, C, H, W, float32) placed at row `top`, column
-// `left` of a zero plane of `rows` x `width`: (N, C, rows, width), each element written once.
-at::Tensor padded_planes(const at::Tensor& t, int64_t top, int64_t left, int64_t rows,
-                         int64_t width);
+// `count` consecutive h x w planes from `from`, each placed at row `top`, column `left` of a
+// zero plane of `rows` x `width` at `to` (count x rows x width), each value written once.
+void pad_planes(const float* from, int64_t count, int64_t h, int64_t w, int64_t top,
+                int64_t left, int64_t rows, int64_t width, float* to);
 
 // Where filter tap p = (input channel of the group, tap row, tap column) reads, relative to
 // the position it serves, in planes of `rows` x `width` (a padded image's).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/cpu/sgemm_vector.h"
+#include "common/cpu/thread_buffer.h"
 #include "conv2d/implicit/cpu/implicit_cpu.h"
 
 namespace convlab {
@@ -146,31 +147,42 @@ at::Tensor implicit_conv2d_grad_weight(const at::Tensor& grad_output, const at::
   const WideRows rows = wide_rows(g);
   const int64_t wide = rows.wide, length = rows.length, tall = rows.tall;
   const int64_t per_task = std::min(rows.per_task, (g.batch + kMinTasks - 1) / kMinTasks);
-  const auto image = padded_planes(input, g.pad_h, g.pad_w, tall, wide);
-  const auto grad = padded_planes(grad_output, 0, 0, rows.grad_rows, wide);
+  const auto source = input.contiguous();
   const int64_t plane = rows.grad_rows * wide; // one channel's gradient, `length` of it summed
   const auto offsets = tap_offsets(g, tall, wide);
   const int64_t tasks = (g.batch + per_task - 1) / per_task;
   // Each task sums into its own share (how samples split into tasks depends on the batch
   // alone, so the bits do not depend on the thread count); shares are added in task order.
   auto shares = at::zeros({tasks, g.out_channels, depth}, input.options());
-  const float* x = image.const_data_ptr<float>();
-  const float* go = grad.const_data_ptr<float>();
+  const float* x = source.const_data_ptr<float>();
+  const float* go = grad_output.const_data_ptr<float>();
   float* sums = shares.mutable_data_ptr<float>();
+  const int64_t image_size = icg * tall * wide, out_plane = g.out_h * g.out_w;
   at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+    // A task's images of one group and gradient planes of one block of channels, padded into
+    // buffers of this thread's own (thread_buffer.h) as the task reaches them.
+    static thread_local ThreadBuffer image_buffer, grad_buffer;
+    float* images = image_buffer.get(per_task * image_size);
+    float* grads = grad_buffer.get(per_task * kChannels * plane);
     for (int64_t task = begin; task < end; ++task) {
       float* share = sums + task * g.out_channels * depth;
-      const int64_t first = task * per_task, last = std::min(g.batch, first + per_task);
+      const int64_t first = task * per_task, samples = std::min(g.batch, first + per_task) - first;
       for (int64_t group = 0; group < g.groups; ++group) {
-        const float* grads = go + (first * g.out_channels + group * ocg) * plane;
-        const float* images = x + (first * g.in_channels + group * icg) * tall * wide;
+        for (int64_t s = 0; s < samples; ++s) {
+          pad_planes(x + ((first + s) * g.in_channels + group * icg) * g.in_h * g.in_w, icg,
+                     g.in_h, g.in_w, g.pad_h, g.pad_w, tall, wide, images + s * image_size);
+        }
         for (int64_t c0 = 0; c0 < ocg; c0 += kChannels) {
           const int64_t channels = std::min<int64_t>(kChannels, ocg - c0);
+          for (int64_t s = 0; s < samples; ++s) {
+            pad_planes(go + ((first + s) * g.out_channels + group * ocg + c0) * out_plane,
+                       channels, g.out_h, g.out_w, 0, 0, rows.grad_rows, wide,
+                       grads + s * channels * plane);
+          }
           for (int64_t t0 = 0; t0 < depth; t0 += kTaps) {
             block_for(channels, std::min<int64_t>(kTaps, depth - t0))(
-                last - first, length, plane, grads + c0 * plane, g.out_channels * plane, images,
-                g.in_channels * tall * wide, offsets.data() + t0,
-                share + (group * ocg + c0) * depth + t0, depth);
+                samples, length, plane, grads, channels * plane, images, image_size,
+                offsets.data() + t0, share + (group * ocg + c0) * depth + t0, depth);
           }
         }
       }
