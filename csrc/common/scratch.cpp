@@ -1,5 +1,6 @@
 #include "common/scratch.h"
 
+#include <ATen/Parallel.h>
 #include <c10/core/CPUAllocator.h>
 #include <c10/util/accumulate.h>
 #include <torch/library.h>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace convlab {
 namespace ops {
@@ -19,11 +21,21 @@ constexpr size_t kSmallest = size_t{1} << 17;
 // The most bytes the cache holds: a block given back beyond it is freed.
 constexpr size_t kMostHeld = size_t{1} << 30;
 
-// Blocks come from c10's CPU allocator, so torch.profiler sees each allocated once.
+// A block lent: its size, its owner (the thread that asked for it) and the block.
+struct Loan {
+  size_t bytes;
+  int owner;
+  c10::DataPtr block;
+};
+
+// Blocks come from c10's CPU allocator, so torch.profiler sees each allocated once. Each
+// returns to the free blocks of the thread that asked for it (at::get_thread_num(): 0 outside
+// a parallel region), which alone gets it again: a thread's blocks are then memory it wrote
+// last itself (common/cpu/thread_buffer.h says why that matters).
 struct Cache {
   std::mutex mutex;
-  std::multimap<size_t, c10::DataPtr> free_blocks;  // by size
-  std::unordered_map<void*, std::pair<size_t, c10::DataPtr>> lent;  // by address
+  std::vector<std::multimap<size_t, c10::DataPtr>> free_blocks;  // per owner, by size
+  std::unordered_map<void*, Loan> lent;  // by address
   size_t held = 0;
 };
 
@@ -33,13 +45,13 @@ Cache& cache() {
   return *instance;
 }
 
-// The free blocks, taken out of the cache, for the caller to free once it releases the lock
-// (which it holds here).
-std::multimap<size_t, c10::DataPtr> take_free_blocks(Cache& c) {
-  for (const auto& [bytes, block] : c.free_blocks) {
+// An owner's free blocks, taken out of the cache, for the caller to free once it releases the
+// lock (which it holds here).
+std::multimap<size_t, c10::DataPtr> take_free_blocks(Cache& c, size_t owner) {
+  for (const auto& [bytes, block] : c.free_blocks[owner]) {
     c.held -= bytes;
   }
-  return std::exchange(c.free_blocks, {});
+  return std::exchange(c.free_blocks[owner], {});
 }
 
 void give_back(void* data) {
@@ -48,14 +60,14 @@ void give_back(void* data) {
   std::lock_guard<std::mutex> lock(c.mutex);
   auto it = c.lent.find(data);
   TORCH_INTERNAL_ASSERT(it != c.lent.end(), "convlab scratch: a block given back twice");
-  auto [bytes, block] = std::move(it->second);
+  Loan loan = std::move(it->second);
   c.lent.erase(it);
   if (c.held > kMostHeld) {
-    c.held -= bytes;
-    freed = std::move(block);
+    c.held -= loan.bytes;
+    freed = std::move(loan.block);
     return;
   }
-  c.free_blocks.emplace(bytes, std::move(block));
+  c.free_blocks[loan.owner].emplace(loan.bytes, std::move(loan.block));
 }
 
 } // namespace
@@ -66,20 +78,25 @@ at::Tensor scratch_empty(at::IntArrayRef sizes, const at::TensorOptions& options
     return at::empty(sizes, options);
   }
   auto& c = cache();
+  const int owner = at::get_thread_num();
   void* data = nullptr;
   std::multimap<size_t, c10::DataPtr> too_small;  // freed outside the lock
   {
-    // The smallest free block that holds the request; without one, the free blocks are all
-    // smaller than what calls now ask for and go back to the system, so that what the cache
-    // holds stays near the most that one call uses at a time.
+    // The owner's smallest free block that holds the request; without one, the owner's free
+    // blocks are all smaller than what its calls now ask for and go back to the system, so
+    // that what the cache holds stays near the most that one call uses at a time.
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free_blocks.lower_bound(bytes);
-    if (it != c.free_blocks.end()) {
+    if (c.free_blocks.size() <= static_cast<size_t>(owner)) {
+      c.free_blocks.resize(owner + 1);
+    }
+    auto& free = c.free_blocks[owner];
+    auto it = free.lower_bound(bytes);
+    if (it != free.end()) {
       data = it->second.get();
-      c.lent.emplace(data, std::make_pair(it->first, std::move(it->second)));
-      c.free_blocks.erase(it);
+      c.lent.emplace(data, Loan{it->first, owner, std::move(it->second)});
+      free.erase(it);
     } else {
-      too_small = take_free_blocks(c);
+      too_small = take_free_blocks(c, owner);
     }
   }
   if (data == nullptr) {
@@ -87,7 +104,7 @@ at::Tensor scratch_empty(at::IntArrayRef sizes, const at::TensorOptions& options
     data = block.get();
     std::lock_guard<std::mutex> lock(c.mutex);
     c.held += bytes;
-    c.lent.emplace(data, std::make_pair(bytes, std::move(block)));
+    c.lent.emplace(data, Loan{bytes, owner, std::move(block)});
   }
   return at::from_blob(data, sizes, &give_back, options);
 }
@@ -108,9 +125,11 @@ int64_t scratch_cache_bytes() {
 
 void empty_scratch_cache() {
   auto& c = cache();
-  std::multimap<size_t, c10::DataPtr> freed;  // freed outside the lock
+  std::vector<std::multimap<size_t, c10::DataPtr>> freed;  // freed outside the lock
   std::lock_guard<std::mutex> lock(c.mutex);
-  freed = take_free_blocks(c);
+  for (size_t owner = 0; owner < c.free_blocks.size(); ++owner) {
+    freed.push_back(take_free_blocks(c, owner));
+  }
 }
 
 TORCH_LIBRARY_FRAGMENT(convlab, m) {

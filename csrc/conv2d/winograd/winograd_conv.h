@@ -10,6 +10,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "common/scratch.h"
 #include "conv2d/algorithm.h"
@@ -99,19 +100,18 @@ at::Tensor winograd_forward_by_thread(const at::Tensor& x, const at::Tensor& fil
   const auto& winograd = V::kernels().on(kernel_device(x));
   const auto acc = x.options().dtype(accumulate_type(x));
   const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
-  const int64_t threads = at::get_num_threads();
   const int64_t chunk = winograd_thread_chunk<V>(g);
   auto output = at::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.options());
-  auto v_space = scratch_empty({threads, V::kPoints * g.in_channels * chunk * tiles}, acc);
-  auto m_space = scratch_empty({threads, V::kPoints * g.out_channels * chunk * tiles}, acc);
   at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
     // Worker threads start without the caller's dispatch state: stay below autograd, as the
     // caller is.
     const at::AutoDispatchBelowADInplaceOrView below_autograd;
-    const int64_t thread = at::get_thread_num();
+    // Asked for by this thread: blocks that it wrote last (scratch.cpp).
+    const auto v_space = scratch_empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
+    const auto m_space = scratch_empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
     for (int64_t first = begin; first < end; first += chunk) {
       winograd_forward_chunk<V>(winograd, x, filters, b, g, first, std::min(chunk, end - first),
-                                v_space[thread], m_space[thread], output, device);
+                                v_space, m_space, output, device);
     }
   });
   return output;
@@ -163,20 +163,27 @@ at::Tensor winograd_grad_weight_sums_by_thread(const at::Tensor& go, const at::T
   const int64_t tiles = winograd_tiles<V>(g.out_h) * winograd_tiles<V>(g.out_w);
   const int64_t threads = at::get_num_threads();
   const int64_t chunk = winograd_thread_chunk<V>(g);
-  // Zeros: a thread that parallel_for gives no samples adds nothing.
-  auto partial_sums = scratch_zeros({threads, V::kPoints * g.groups, ocg, icg}, acc);
-  auto v_space = scratch_empty({threads, V::kPoints * g.in_channels * chunk * tiles}, acc);
-  auto e_space = scratch_empty({threads, V::kPoints * g.out_channels * chunk * tiles}, acc);
+  // A thread that parallel_for gives no samples leaves its sums undefined and adds nothing.
+  std::vector<at::Tensor> partial_sums(threads);
   at::parallel_for(0, g.batch, 1, [&](int64_t begin, int64_t end) {
     const at::AutoDispatchBelowADInplaceOrView below_autograd;
-    const int64_t thread = at::get_thread_num();
-    auto sums = partial_sums[thread];
+    // Asked for by this thread: blocks that it wrote last (scratch.cpp).
+    const auto v_space = scratch_empty({V::kPoints * g.in_channels * chunk * tiles}, acc);
+    const auto e_space = scratch_empty({V::kPoints * g.out_channels * chunk * tiles}, acc);
+    auto sums = scratch_zeros({V::kPoints * g.groups, ocg, icg}, acc);
     for (int64_t first = begin; first < end; first += chunk) {
       winograd_grad_weight_chunk<V>(winograd, go, x, g, first, std::min(chunk, end - first),
-                                    v_space[thread], e_space[thread], sums, true, device);
+                                    v_space, e_space, sums, true, device);
     }
+    partial_sums[at::get_thread_num()] = std::move(sums);
   });
-  return partial_sums.sum(0).view({V::kPoints, g.out_channels, icg});
+  at::Tensor total;
+  for (auto& sums : partial_sums) {
+    if (sums.defined()) {
+      total = total.defined() ? total.add_(sums) : sums;
+    }
+  }
+  return total.view({V::kPoints, g.out_channels, icg});
 }
 
 // grad_weight = G^T Z G per filter, Z = sum over tiles of (A e A^T) * (B^T d B) per transform
