@@ -6,6 +6,7 @@
 // kernel (munmap, heap trimming) depending on the process's history of allocations, and a
 // call whose buffers come back fresh page-faults through all of them: on this project's
 // machines that can double a Winograd grad_input (docs/benchmarks.md, "Memory: page faults").
+// Each block goes back to the thread that asked for it (scratch.cpp says why).
 #include <ATen/ATen.h>
 
 #include <cstdint>
