@@ -155,3 +155,18 @@ def test_windows_that_hold_only_padding_are_refused():
     window = ([2, 3], [3, 3], [1, 0], [2, 1], False)
     with pytest.raises(ValueError, match="holds no input element"):
         torch.ops.convlab.max_pool2d_backward(torch.ones(3, 1, 1, 2), x, torch.zeros(3, 1, 1, 2, dtype=torch.long), *window)
+
+
+def test_planes_of_one_output_are_checked_several_at_a_time():
+    # Planes under 64 outputs have their indices checked several planes at once
+    # (cpu/max_pool2d_cpu.cpp, kCheckOutputs): 2x3 inputs pool to one output each, 80 planes
+    # make a block of 64 and one of 16 (40 and 40 on two threads).
+    x = make_input(torch.float64, "cpu", shape=(8, 10, 2, 3))
+    assert_matches_reference(lambda t: ops.max_pool2d(t, 2), lambda t: F.max_pool2d(t, 2),
+                             (x,), torch.float64)
+    window = ([2, 2], [2, 2], [0, 0], [1, 1], False)
+    out, indices = torch.ops.convlab.max_pool2d(x, *window)
+    moved = indices.clone()
+    moved[2, 3, 0, 0] = 2  # column 2 of row 0: outside the only window's columns 0-1
+    with pytest.raises(ValueError, match=r"index 2 .* output \(0, 0\)"):
+        torch.ops.convlab.max_pool2d_backward(out, x, moved, *window)

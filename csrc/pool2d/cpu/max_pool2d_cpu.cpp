@@ -145,54 +145,70 @@ opmath_t* plane_sums(scalar_t* plane, std::vector<opmath_t>& buffer) {
   }
 }
 
-// max_pool_index_in_window's test, rewritten to vectorise over a plane of outputs: the index
+// Planes whose indices are checked at once: about this many outputs, so that planes of a few
+// outputs (VGG-16's last pooling layers, 4x4 and 2x2 inputs) do not pay the check's fixed
+// costs once each (benchmarks.suite's pooling table).
+constexpr int64_t kCheckOutputs = 64;
+
+// max_pool_index_in_window's test, rewritten to vectorise over planes of outputs: the index
 // of output o must fall in one of its window's rows, between the columns the window spans
 // inside the input, i.e. in [begin[ki][o], end[ki][o]) for some window row ki (an empty range
 // where row ki lies in the padding). A dilated window also skips the columns between its
-// taps: tested per element. Built once per call; every plane has the same windows.
+// taps: tested per element. Built once per call for planes_per_check() planes (every plane
+// has the same windows).
 class WindowRanges {
  public:
   explicit WindowRanges(const Pool2dGeometry& g)
-      : g_(g), outputs_(g.out_h * g.out_w), begin_(g.kernel_h * outputs_, 0),
-        end_(g.kernel_h * outputs_, 0) {
+      : g_(g), outputs_(g.out_h * g.out_w),
+        planes_(std::max<int64_t>(1, kCheckOutputs / std::max<int64_t>(outputs_, 1))),
+        span_(planes_ * outputs_), begin_(g.kernel_h * span_, 0), end_(g.kernel_h * span_, 0) {
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const WindowSpan cols = max_window_span(ow, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, g.in_w);
         for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
           const int64_t ih = tap_position(oh, ki, g.stride_h, g.pad_h, g.dilation_h);
           if (ih >= 0 && ih < g.in_h) {
-            begin_[ki * outputs_ + oh * g.out_w + ow] = ih * g.in_w + cols.first;
-            end_[ki * outputs_ + oh * g.out_w + ow] = ih * g.in_w + cols.end;
+            for (int64_t plane = 0; plane < planes_; ++plane) {
+              const int64_t o = ki * span_ + plane * outputs_ + oh * g.out_w + ow;
+              begin_[o] = ih * g.in_w + cols.first;
+              end_[o] = ih * g.in_w + cols.end;
+            }
           }
         }
       }
     }
   }
 
-  // Throws unless every index of one plane lies in its output's window; when one does not,
-  // max_pool_index_in_window finds the output to name. `found` is the task's own buffer of
-  // one flag per output.
-  void check_plane(const int64_t* where, std::vector<int64_t>& found) const {
+  int64_t planes_per_check() const {
+    return planes_;
+  }
+
+  // Throws unless every index of `planes` (at most planes_per_check()) consecutive planes lies
+  // in its output's window; when one does not, max_pool_index_in_window finds the output to
+  // name. `found` is the task's own buffer of planes_per_check() flags per output.
+  void check_planes(const int64_t* where, int64_t planes, std::vector<int64_t>& found) const {
+    const int64_t outputs = planes * outputs_;
     int64_t* hit = found.data();
-    std::fill(hit, hit + outputs_, 0);
+    std::fill(hit, hit + outputs, 0);
     for (int64_t ki = 0; ki < g_.kernel_h; ++ki) {
-      const int64_t* begin = begin_.data() + ki * outputs_;
-      const int64_t* end = end_.data() + ki * outputs_;
+      const int64_t* begin = begin_.data() + ki * span_;
+      const int64_t* end = end_.data() + ki * span_;
       _Pragma("omp simd")
-      for (int64_t o = 0; o < outputs_; ++o) {
+      for (int64_t o = 0; o < outputs; ++o) {
         hit[o] |= (where[o] >= begin[o]) & (where[o] < end[o]);
       }
     }
     int64_t all_found = 1;
-    for (int64_t o = 0; o < outputs_; ++o) {
+    for (int64_t o = 0; o < outputs; ++o) {
       all_found &= hit[o];
     }
-    for (int64_t o = 0; o < outputs_ && (!all_found || g_.dilation_w > 1); ++o) {
+    for (int64_t o = 0; o < outputs && (!all_found || g_.dilation_w > 1); ++o) {
+      const int64_t oh = o % outputs_ / g_.out_w, ow = o % g_.out_w;
       TORCH_CHECK_VALUE(
-          max_pool_index_in_window(g_, o / g_.out_w, o % g_.out_w, where[o]),
+          max_pool_index_in_window(g_, oh, ow, where[o]),
           "convlab.max_pool2d_backward: index ", where[o], " in indices is not in the window ",
-          "of output (", o / g_.out_w, ", ", o % g_.out_w, ") of an input plane of ",
-          g_.in_h * g_.in_w, " elements");
+          "of output (", oh, ", ", ow, ") of an input plane of ", g_.in_h * g_.in_w,
+          " elements");
     }
     TORCH_INTERNAL_ASSERT(all_found, "convlab.max_pool2d_backward: WindowRanges and ",
                           "max_pool_index_in_window disagree");
@@ -200,7 +216,7 @@ class WindowRanges {
 
  private:
   Pool2dGeometry g_;
-  int64_t outputs_;
+  int64_t outputs_, planes_, span_;
   std::vector<int64_t> begin_, end_;
 };
 
@@ -219,18 +235,22 @@ at::Tensor max_pool2d_backward_cpu(const at::Tensor& go, const at::Tensor& idx,
     constexpr bool sums_in_place = std::is_same_v<opmath_t, scalar_t>;
     const scalar_t* grad = go.const_data_ptr<scalar_t>();
     scalar_t* out = grad_input.mutable_data_ptr<scalar_t>();
+    const int64_t planes_per_check = windows.planes_per_check();
     at::parallel_for(0, g.planes(), 1, [&](int64_t begin, int64_t end) {
       std::vector<opmath_t> buffer(sums_in_place ? 0 : plane_in);
-      std::vector<int64_t> found(plane_out);
-      for (int64_t p = begin; p < end; ++p) {
-        opmath_t* sums = plane_sums(out + p * plane_in, buffer);
-        std::fill(sums, sums + plane_in, opmath_t(0));
-        windows.check_plane(where + p * plane_out, found);
-        for (int64_t o = p * plane_out; o < (p + 1) * plane_out; ++o) {
-          sums[where[o]] += static_cast<opmath_t>(grad[o]);
-        }
-        if constexpr (!sums_in_place) {
-          std::copy(sums, sums + plane_in, out + p * plane_in);
+      std::vector<int64_t> found(planes_per_check * plane_out);
+      for (int64_t first = begin; first < end; first += planes_per_check) {
+        const int64_t last = std::min(end, first + planes_per_check);
+        windows.check_planes(where + first * plane_out, last - first, found);
+        for (int64_t p = first; p < last; ++p) {
+          opmath_t* sums = plane_sums(out + p * plane_in, buffer);
+          std::fill(sums, sums + plane_in, opmath_t(0));
+          for (int64_t o = p * plane_out; o < (p + 1) * plane_out; ++o) {
+            sums[where[o]] += static_cast<opmath_t>(grad[o]);
+          }
+          if constexpr (!sums_in_place) {
+            std::copy(sums, sums + plane_in, out + p * plane_in);
+          }
         }
       }
     });
