@@ -89,12 +89,12 @@ at::Tensor scratch_empty(at::IntArrayRef sizes, const at::TensorOptions& options
     if (c.free_blocks.size() <= static_cast<size_t>(owner)) {
       c.free_blocks.resize(owner + 1);
     }
-    auto& free = c.free_blocks[owner];
-    auto it = free.lower_bound(bytes);
-    if (it != free.end()) {
+    auto& owned = c.free_blocks[owner];
+    auto it = owned.lower_bound(bytes);
+    if (it != owned.end()) {
       data = it->second.get();
       c.lent.emplace(data, Loan{it->first, owner, std::move(it->second)});
-      free.erase(it);
+      owned.erase(it);
     } else {
       too_small = take_free_blocks(c, owner);
     }
